@@ -1,0 +1,67 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "tokend",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tokend", targets: ["tokend"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // Domain core: tokens, scopes, validation, errors, secrets. No HTTP, no SQL.
+        .target(
+            name: "TokendCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The SQLite store behind the core's TokenStore protocol.
+        .target(
+            name: "TokendStore",
+            dependencies: [
+                "TokendCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Thin Hummingbird routes over the core, the front door and its region backends.
+        .target(
+            name: "TokendHTTP",
+            dependencies: [
+                "TokendCore",
+                "TokendStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tokend",
+            dependencies: [
+                "TokendHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "TokendCoreTests",
+            dependencies: ["TokendCore"]
+        ),
+        .testTarget(
+            name: "TokendHTTPTests",
+            dependencies: [
+                "TokendHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

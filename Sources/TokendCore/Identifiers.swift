@@ -1,0 +1,58 @@
+/// A UUID in its canonical lowercase text form. Project and token ids are UUIDs on the wire.
+public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in either case; keeps it lowercase.
+    public init?(_ text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return nil }
+        var lowered = [UInt8]()
+        lowered.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                lowered.append(byte)
+            } else if byte.isASCIIDigit || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) {
+                lowered.append(byte)
+            } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") {
+                lowered.append(byte + 32)
+            } else {
+                return nil
+            }
+        }
+        self.rawValue = String(decoding: lowered, as: UTF8.self)
+    }
+
+    /// A new random (version 4) UUID from the system's CSPRNG.
+    public static func random() -> UUIDText {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        var text = bytes.hexString
+        for dash in [8, 13, 18, 23] {
+            text.insert("-", at: text.index(text.startIndex, offsetBy: dash))
+        }
+        return UUIDText(text)!
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: UUIDText, rhs: UUIDText) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+public typealias ProjectID = UUIDText
+public typealias TokenID = UUIDText
+
+extension UUIDText {
+    /// Parses a required UUID argument, naming the argument in the error.
+    public static func parse(_ text: String?, argument: String) throws(TokendError) -> UUIDText {
+        guard let text, !text.isEmpty else {
+            throw .invalidArgument(argument, .required, "\(argument) is required")
+        }
+        guard let id = UUIDText(text) else {
+            throw .invalidArgument(argument, .format, "\(argument) must be a UUID like 11111111-2222-4333-8444-555555555555")
+        }
+        return id
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// One region as its file in `regions/` describes it.
+public struct RegionDefinition: Sendable, Hashable {
+    public enum Location: Sendable, Hashable {
+        /// Served in this process, from its own SQLite file.
+        case local
+        /// Served by a regional server at this base URL.
+        case remote(baseURL: String)
+    }
+
+    public let name: RegionName
+    public let location: Location
+    /// How long to wait for a remote region to accept a connection, and to answer.
+    public let connectTimeoutMilliseconds: Int
+    public let readTimeoutMilliseconds: Int
+}
+
+/// The folder of region files: `regions/<name>.json`, one region each, so adding a region
+/// is adding a file. Every problem found at start names the file it is in.
+///
+///     {"name": "fr-par", "location": "local"}
+///     {"name": "nl-ams", "location": "http://10.0.0.2:8081", "connect_timeout_ms": 500, "read_timeout_ms": 5000}
+public enum RegionCatalog {
+    public struct LoadError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func load(directory: String) throws -> [RegionDefinition] {
+        let folder = URL(fileURLWithPath: directory, isDirectory: true)
+        let files: [URL]
+        do {
+            files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "json" }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        } catch {
+            throw LoadError(description: "regions folder \(directory) cannot be read: \(error.localizedDescription)")
+        }
+        guard !files.isEmpty else { throw LoadError(description: "regions folder \(directory) holds no <region>.json file") }
+
+        var byName: [RegionName: String] = [:]
+        return try files.map { file in
+            let definition = try parse(file)
+            if let other = byName[definition.name] {
+                throw LoadError(description: "\(file.path): region \(definition.name) is already defined in \(other)")
+            }
+            byName[definition.name] = file.path
+            return definition
+        }
+    }
+
+    private static func parse(_ file: URL) throws -> RegionDefinition {
+        struct File: Decodable {
+            let name: String
+            let location: String
+            let connect_timeout_ms: Int?
+            let read_timeout_ms: Int?
+        }
+        let decoded: File
+        do {
+            decoded = try JSONDecoder().decode(File.self, from: Data(contentsOf: file))
+        } catch {
+            throw LoadError(description: "\(file.path): not a region file ({\"name\": \"fr-par\", \"location\": \"local\"}): \(error)")
+        }
+        guard let name = RegionName(decoded.name) else {
+            throw LoadError(description: "\(file.path): region name '\(decoded.name)' must be \(RegionName.shapeDescription)")
+        }
+        guard file.deletingPathExtension().lastPathComponent == name.rawValue else {
+            throw LoadError(description: "\(file.path): the file of region \(name) must be named \(name).json")
+        }
+        let location: RegionDefinition.Location
+        if decoded.location == "local" {
+            location = .local
+        } else if let url = URL(string: decoded.location), url.scheme == "http" || url.scheme == "https",
+                  url.host != nil, url.query == nil, !decoded.location.hasSuffix("/") {
+            location = .remote(baseURL: decoded.location)
+        } else {
+            throw LoadError(description: "\(file.path): location '\(decoded.location)' must be \"local\" or a base URL like http://127.0.0.1:8081 (no trailing slash)")
+        }
+        for (key, value) in [("connect_timeout_ms", decoded.connect_timeout_ms), ("read_timeout_ms", decoded.read_timeout_ms)] {
+            if let value, !(1...600_000).contains(value) {
+                throw LoadError(description: "\(file.path): \(key) must be from 1 to 600000, not \(value)")
+            }
+        }
+        return RegionDefinition(name: name, location: location,
+                                connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? 1_000,
+                                readTimeoutMilliseconds: decoded.read_timeout_ms ?? 10_000)
+    }
+}

@@ -1,0 +1,64 @@
+/// The shape of a secret, documented in README.md and api-spec:
+///
+///     tkd_frpar_<43 random base62 characters><6 base62 characters of CRC-32>
+///
+/// - `tkd_` is fixed, so secret scanners can find leaked secrets.
+/// - `frpar` is the region hint (`fr-par` without its dash): a front door routes a secret
+///   to its region without asking every region.
+/// - 43 characters drawn uniformly from 62 carry 256.03 bits from the system CSPRNG.
+/// - The CRC-32 of everything before it, in 6 base62 digits, rejects typos before any lookup.
+///
+/// At most 4 + 10 + 1 + 43 + 6 = 64 characters, URL-safe, like the public API's secrets.
+public enum SecretFormat {
+    public static let prefix = "tkd_"
+    static let randomLength = 43
+    static let checksumLength = 6
+    /// Characters of the random part kept for display.
+    static let displayedRandomLength = 8
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    /// A new secret for a token of `region`.
+    public static func generate(region: RegionName) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = Array((prefix + region.secretHint + "_").utf8)
+        for _ in 0..<randomLength {
+            bytes.append(alphabet.randomElement(using: &generator)!)
+        }
+        bytes.append(contentsOf: checksumDigits(of: bytes))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// What a well-formed secret says about itself, checked without any lookup.
+    public struct Parsed: Sendable, Hashable {
+        public let region: RegionName
+        /// The part shown to people: fixed prefix, hint, and the first random characters.
+        public let displayPrefix: String
+    }
+
+    /// Parses a secret, or nil when it is malformed or its checksum does not match.
+    public static func parse(_ secret: some StringProtocol) -> Parsed? {
+        let bytes = Array(secret.utf8)
+        let prefixBytes = Array(prefix.utf8)
+        guard bytes.count <= 64, bytes.starts(with: prefixBytes),
+              let hintEnd = bytes[prefixBytes.count...].firstIndex(of: UInt8(ascii: "_"))
+        else { return nil }
+        let body = bytes[(hintEnd + 1)...]
+        guard body.count == randomLength + checksumLength,
+              body.allSatisfy(alphabet.contains),
+              let region = RegionName(secretHint: String(decoding: bytes[prefixBytes.count..<hintEnd], as: UTF8.self)),
+              checksumDigits(of: bytes[..<(bytes.count - checksumLength)]).elementsEqual(bytes.suffix(checksumLength))
+        else { return nil }
+        let displayEnd = hintEnd + 1 + displayedRandomLength
+        return Parsed(region: region, displayPrefix: String(decoding: bytes[..<displayEnd], as: UTF8.self))
+    }
+
+    private static func checksumDigits(of bytes: some Sequence<UInt8>) -> [UInt8] {
+        var value = UInt64(CRC32.checksum(bytes))
+        var digits = [UInt8](repeating: alphabet[0], count: checksumLength)
+        for index in stride(from: checksumLength - 1, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value % 62)]
+            value /= 62
+        }
+        return digits
+    }
+}

@@ -1,0 +1,32 @@
+/// A token's name: 3 to 50 characters of `[A-Za-z0-9_-]`.
+public struct TokenName: Sendable, Hashable, CustomStringConvertible {
+    public static let lengthRange = 3...50
+    public let rawValue: String
+
+    public init?(_ text: some StringProtocol) {
+        let bytes = text.utf8
+        guard Self.lengthRange.contains(bytes.count),
+              bytes.allSatisfy({ $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0.isASCIIDigit
+                  || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        else { return nil }
+        self.rawValue = String(text)
+    }
+
+    public static func parse(_ text: String) throws(TokendError) -> TokenName {
+        guard let name = TokenName(text) else {
+            throw .invalidArgument("name", .constraint,
+                                   "name must be 3 to 50 characters of letters, digits, '_' or '-'")
+        }
+        return name
+    }
+
+    /// The name given to a token created without one: `token-` and eight random characters.
+    public static func generated() -> TokenName {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        let suffix = String((0..<8).map { _ in alphabet.randomElement(using: &generator)! })
+        return TokenName("token-" + suffix)!
+    }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,50 @@
+/// Why one argument of a request was refused: one entry of an `invalid_arguments` error.
+public struct ArgumentProblem: Sendable, Hashable {
+    public enum Reason: String, Sendable {
+        case unknown, required, format, constraint
+    }
+
+    public let argumentName: String
+    public let reason: Reason
+    public let helpMessage: String
+
+    public init(_ argumentName: String, _ reason: Reason, _ helpMessage: String) {
+        self.argumentName = argumentName
+        self.reason = reason
+        self.helpMessage = helpMessage
+    }
+}
+
+/// Every way a request can fail, in the terms of the Cockpit v1 error contract.
+/// The HTTP layer maps each case to its status code and JSON body; nothing here knows HTTP.
+public enum TokendError: Error, Sendable, Equatable {
+    public enum AuthenticationMethod: String, Sendable { case unknownMethod = "unknown_method", jwt, apiKey = "api_key" }
+    public enum AuthenticationReason: String, Sendable {
+        case unknownReason = "unknown_reason", invalidArgument = "invalid_argument", notFound = "not_found", expired
+    }
+
+    /// `invalid_arguments`: one or more arguments were refused.
+    case invalidArguments([ArgumentProblem])
+    /// `denied_authentication`: no credentials, or credentials nobody knows.
+    case authenticationDenied(method: AuthenticationMethod, reason: AuthenticationReason)
+    /// `permissions_denied`: the caller is known but may not do this.
+    case permissionsDenied(action: String, resource: String)
+    /// `not_found`: no such resource here (or none the caller may see).
+    case notFound(resource: String, resourceID: String)
+    /// `conflict`.
+    case conflict(message: String)
+    /// `too_many_requests`.
+    case tooManyRequests(message: String)
+    /// `out_of_stock`: a resource (a region, a store) cannot serve right now.
+    case unavailable(resource: String, message: String)
+    /// The request body is larger than the service accepts.
+    case payloadTooLarge(limitBytes: Int)
+
+    public static func invalidArgument(_ name: String, _ reason: ArgumentProblem.Reason, _ help: String) -> TokendError {
+        .invalidArguments([ArgumentProblem(name, reason, help)])
+    }
+
+    public static func tokenNotFound(_ id: String) -> TokendError {
+        .notFound(resource: "token", resourceID: id)
+    }
+}

@@ -1,0 +1,41 @@
+import HTTPTypes
+import Hummingbird
+import TokendCore
+
+/// The one router clients talk to. It owns what every request shares (request ids, the
+/// contract's errors, health, reset) and hands `/cockpit/v1/regions/{region}/…` to that
+/// region's backend, local or remote.
+public struct FrontDoor: Sendable {
+    public let backends: [RegionName: any RegionBackend]
+    public let access: ManagementAccess
+
+    public init(backends: [any RegionBackend], access: ManagementAccess) {
+        self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
+        self.access = access
+    }
+
+    var servedRegions: [RegionName] { backends.keys.sorted() }
+
+    public func buildRouter() -> Router<TokendRequestContext> {
+        let router = Router(context: TokendRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ContractErrorMiddleware())
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("/cockpit/v1/regions/:region/**", method: method) { request, context in
+                try await backend(named: context.parameters.require("region")).respond(to: request, context: context)
+            }
+        }
+        TestEndpoints(frontDoor: self).addRoutes(to: router)
+        return router
+    }
+
+    /// The backend of a region named in a path; an unknown name is an argument error that
+    /// names the regions served here.
+    func backend(named name: String) throws(TokendError) -> any RegionBackend {
+        guard let region = RegionName(name), let backend = backends[region] else {
+            throw .invalidArgument("region", .constraint, "unknown region '\(name.prefix(64))'; served regions: "
+                + servedRegions.map(\.rawValue).joined(separator: ", "))
+        }
+        return backend
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Logging
+import TokendCore
+import TokendStore
+
+/// Options every serving subcommand shares.
+struct ServerOptions: ParsableArguments {
+    enum AuthMode: String, ExpressibleByArgument, CaseIterable {
+        case open, keys
+    }
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(name: .customLong("data-dir"), help: "Folder of the SQLite stores and the hash key.")
+    var dataDirectory = "data"
+
+    @Option(help: "Management auth: 'open' accepts any non-empty X-Auth-Token; 'keys' only those of --keys-file.")
+    var auth: AuthMode = .open
+
+    @Option(name: .customLong("keys-file"), help: "JSON keyring for --auth keys: {\"keys\": [{\"key\": \"…\", \"projects\": [\"<uuid>\" or \"*\"]}]}.")
+    var keysFile: String?
+
+    @Option(name: .customLong("hash-key-file"), help: "File holding the secret-hashing key (64 hex characters); default: <data-dir>/hash.key, created if missing.")
+    var hashKeyFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
+        if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+    }
+
+    func managementAccess() throws -> ManagementAccess {
+        switch auth {
+        case .open: .open
+        case .keys: .keys(try Keyring.load(contentsOf: keysFile!))
+        }
+    }
+
+    func hasher() throws -> SecretHasher {
+        SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "tokend")
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
