@@ -56,6 +56,10 @@ let package = Package(
             dependencies: ["TokendCore"]
         ),
         .testTarget(
+            name: "TokendStoreTests",
+            dependencies: ["TokendStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
             name: "TokendHTTPTests",
             dependencies: [
                 "TokendHTTP",

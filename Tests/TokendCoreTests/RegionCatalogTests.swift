@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import TokendCore
+
+@Suite struct RegionCatalogTests {
+    func folder(_ files: [String: String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("regions-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, text) in files { try text.write(toFile: "\(path)/\(name)", atomically: true, encoding: .utf8) }
+        return path
+    }
+
+    @Test func theShippedRegionsFolderLoads() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../regions").path
+        let regions = try RegionCatalog.load(directory: shipped)
+        #expect(regions.map(\.name.rawValue) == ["fr-par", "nl-ams", "pl-waw"])
+        #expect(regions.allSatisfy { $0.location == .local })
+    }
+
+    @Test func localAndRemoteRegionsLoadWithTheirTimeouts() throws {
+        let path = try folder([
+            "fr-par.json": #"{"name": "fr-par", "location": "local"}"#,
+            "nl-ams.json": #"{"name": "nl-ams", "location": "http://127.0.0.1:8081", "connect_timeout_ms": 250, "read_timeout_ms": 900}"#,
+            "README.txt": "ignored",
+        ])
+        let regions = try RegionCatalog.load(directory: path)
+        #expect(regions.count == 2)
+        #expect(regions[1].location == .remote(baseURL: "http://127.0.0.1:8081"))
+        #expect(regions[1].connectTimeoutMilliseconds == 250)
+        #expect(regions[1].readTimeoutMilliseconds == 900)
+    }
+
+    @Test(arguments: [
+        ["fr-par.json": #"{"name": "FR-PAR", "location": "local"}"#],
+        ["fr-par.json": #"{"name": "nl-ams", "location": "local"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "ftp://host"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "http://host:1/"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "local", "read_timeout_ms": 0}"#],
+        ["fr-par.json": #"{"name": "fr-par"}"#],
+        ["fr-par.json": "{"],
+        [:],
+    ])
+    func aBadFolderIsRefusedNamingTheProblem(files: [String: String]) throws {
+        let path = try folder(files)
+        #expect { try RegionCatalog.load(directory: path) } throws: { "\($0)".contains(path) }
+    }
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import TokendCore
+
+@Suite struct SecretFormatTests {
+    let region = RegionName("fr-par")!
+
+    @Test func aSecretIsSelfDescribingAndAtMost64URLSafeCharacters() throws {
+        let secret = SecretFormat.generate(region: region)
+        #expect(secret.count == 59)
+        #expect(secret.hasPrefix("tkd_frpar_"))
+        #expect(secret.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0 == UInt8(ascii: "_") })
+        let parsed = try #require(SecretFormat.parse(secret))
+        #expect(parsed.region == region)
+        #expect(parsed.displayPrefix == String(secret.prefix(18)))
+        let longest = SecretFormat.generate(region: RegionName("ab-cdefghij")!)
+        #expect(longest.count == 64)
+        #expect(SecretFormat.parse(longest)?.region == RegionName("ab-cdefghij"))
+    }
+
+    @Test func secretsDoNotRepeat() {
+        let secrets = Set((0..<1000).map { _ in SecretFormat.generate(region: region) })
+        #expect(secrets.count == 1000)
+    }
+
+    @Test func everySingleCharacterTypoIsCaughtByTheChecksum() throws {
+        let secret = Array(SecretFormat.generate(region: region))
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        for index in secret.indices.dropFirst(10) {
+            var typo = secret
+            typo[index] = alphabet[(alphabet.firstIndex(of: secret[index])! + 1) % alphabet.count]
+            #expect(SecretFormat.parse(String(typo)) == nil, "typo at \(index)")
+        }
+    }
+
+    @Test(arguments: ["", "tkd_", "tkd_frpar_", "ghp_frpar_abc", "tkd_frpar_" + String(repeating: "a", count: 48),
+                      "tkd_frpar_" + String(repeating: "a", count: 50), "tkd_fr_" + String(repeating: "a", count: 49),
+                      "tkd_FRPAR_" + String(repeating: "a", count: 49), "tkd_frpar_" + String(repeating: "-", count: 49)])
+    func malformedSecretsAreRejected(secret: String) {
+        #expect(SecretFormat.parse(secret) == nil)
+    }
+
+    @Test func theChecksumIsTheStandardCRC32() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([]) == 0)
+    }
+
+    @Test func theKeyedHashDependsOnTheKeyAndComparesBySecret() {
+        let secret = SecretFormat.generate(region: region)
+        let hasher = SecretHasher(keyBytes: Array(repeating: 1, count: 32))
+        let other = SecretHasher(keyBytes: Array(repeating: 2, count: 32))
+        let stored = hasher.hash(secret)
+        #expect(stored.count == 32)
+        #expect(stored != other.hash(secret))
+        #expect(hasher.matches(secret, storedHash: stored))
+        #expect(!hasher.matches(secret + "x", storedHash: stored))
+        #expect(!other.matches(secret, storedHash: stored))
+    }
+}

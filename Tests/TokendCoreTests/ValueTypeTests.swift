@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import TokendCore
+
+@Suite struct ValueTypeTests {
+    @Test(arguments: ["fr-par", "nl-ams", "pl-waw", "us-east1", "ab-cdefghij"])
+    func validRegionNamesRoundTripThroughTheirHint(name: String) throws {
+        let region = try #require(RegionName(name))
+        #expect(RegionName(secretHint: region.secretHint) == region)
+        #expect(!region.secretHint.contains("-"))
+    }
+
+    @Test(arguments: ["", "fr", "frpar", "FR-PAR", "fr_par", "f-par", "fr-p", "fr-parisfrance", "fr-pa r", "fr-par/..", "1r-par"])
+    func malformedRegionNamesAreRejected(name: String) {
+        #expect(RegionName(name) == nil)
+    }
+
+    @Test func uuidsAreCheckedAndLowercased() {
+        #expect(UUIDText("AAAAAAAA-0000-4000-8000-00000000000F")?.rawValue == "aaaaaaaa-0000-4000-8000-00000000000f")
+        for bad in ["", "aaaaaaaa00004000800000000000000f", "aaaaaaaa-0000-4000-8000-00000000000g", "aaaaaaaa-0000-4000-8000-00000000000ff",
+                    "{aaaaaaaa-0000-4000-8000-00000000000f}"] {
+            #expect(UUIDText(bad) == nil, "\(bad)")
+        }
+        let random = UUIDText.random()
+        #expect(UUID(uuidString: random.rawValue) != nil)
+        #expect(random.rawValue == random.rawValue.lowercased())
+        #expect(Array(random.rawValue)[14] == "4")
+    }
+
+    @Test func timestampsAreRFC3339WithMicrosecondsInUTC() {
+        #expect(Timestamp(microsecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000000Z")
+        #expect(Timestamp(microsecondsSinceEpoch: 1_786_121_863_168_927).rfc3339 == "2026-08-07T16:57:43.168927Z")
+        #expect(Timestamp(microsecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999999Z")
+        let now = Timestamp.now()
+        let parsed = ISO8601DateFormatter().date(from: String(now.rfc3339.prefix(19)) + "Z")!
+        #expect(abs(parsed.timeIntervalSince1970 - Double(now.microsecondsSinceEpoch) / 1e6) < 1)
+    }
+
+    @Test func namesFollowThePublicRule() {
+        for good in ["abc", "A_b-9", String(repeating: "z", count: 50)] { #expect(TokenName(good) != nil, "\(good)") }
+        for bad in ["ab", String(repeating: "z", count: 51), "a b", "abc!", "é-abc", "abc\u{0}"] { #expect(TokenName(bad) == nil, "\(bad)") }
+        #expect(TokenName.generated().rawValue.count == 14)
+    }
+
+    @Test func scopeSetsCollapseDuplicatesAndKeepTheEnumOrder() throws {
+        let scopes = try TokenScopes.parse(["read_only_traces", "write_only_metrics", "read_only_traces"], argument: "s", requireOne: true)
+        #expect(scopes.members == [.writeOnlyMetrics, .readOnlyTraces])
+        #expect(scopes.isSuperset(of: TokenScopes([.readOnlyTraces])))
+        #expect(!scopes.isSuperset(of: TokenScopes([.readOnlyTraces, .readOnlyLogs])))
+        #expect(TokenScopes(TokenScope.allCases).bitmask == 0x1FF)
+    }
+}

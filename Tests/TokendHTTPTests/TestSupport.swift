@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TokendCore
+import TokendStore
+@testable import TokendHTTP
+
+/// A tokend front door over fresh in-memory SQLite stores: the real routes, the real store.
+struct TestServer {
+    static let regions = ["fr-par", "nl-ams", "pl-waw"].map { RegionName($0)! }
+    static let hasher = SecretHasher(keyBytes: Array(repeating: 7, count: 32))
+
+    let frontDoor: FrontDoor
+
+    init(access: ManagementAccess = .open) throws {
+        let backends = try Self.regions.map { region in
+            LocalRegionBackend(
+                service: RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher),
+                access: access)
+        }
+        frontDoor = FrontDoor(backends: backends, access: access)
+    }
+
+    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        var logger = Logger(label: "tokend-test")
+        logger.logLevel = .warning
+        let app = buildApplication(frontDoor: frontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
+        try await app.test(.router, body)
+    }
+}
+
+let projectA = "aaaaaaaa-0000-4000-8000-000000000001"
+let projectB = "bbbbbbbb-0000-4000-8000-000000000002"
+let anyKey: HTTPFields = [.authToken: "test-key"]
+
+func tokensPath(_ region: String = "fr-par") -> String { "/cockpit/v1/regions/\(region)/tokens" }
+
+/// A response decoded for assertions.
+struct Answer {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+    var tokens: [[String: Any]] { json["tokens"] as? [[String: Any]] ?? [] }
+    var details: [[String: Any]] { json["details"] as? [[String: Any]] ?? [] }
+    var argumentNames: [String] { details.compactMap { $0["argument_name"] as? String } }
+}
+
+extension TestClientProtocol {
+    func call(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = anyKey, body: String? = nil) async throws -> Answer {
+        try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
+        }
+    }
+
+    /// Creates a token and returns its JSON; fails the test on anything but 200.
+    @discardableResult
+    func createToken(region: String = "fr-par", project: String = projectA, name: String? = nil,
+                     scopes: [String] = ["write_only_metrics"], headers: HTTPFields = anyKey) async throws -> [String: Any] {
+        var body: [String: Any] = ["project_id": project, "token_scopes": scopes]
+        if let name { body["name"] = name }
+        let answer = try await call(.post, tokensPath(region), headers: headers,
+                                    body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+        guard answer.status == .ok else { throw TestFailure("create answered \(answer.status): \(answer.text)") }
+        return answer.json
+    }
+
+    func count(region: String = "fr-par", headers: HTTPFields = anyKey) async throws -> Int {
+        try await call(.get, tokensPath(region), headers: headers).json["total_count"] as? Int ?? -1
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import GRDB
+import TokendCore
+@testable import TokendStore
+
+@Suite struct SQLiteTokenStoreTests {
+    let region = RegionName("fr-par")!
+    let hasher = SecretHasher(keyBytes: Array(repeating: 9, count: 32))
+    let caller = ManagementPrincipal(keyPrefix: "test", projects: .all)
+
+    func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tokend-store-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test func aCreatedTokenSurvivesReopeningTheFileAndItsSecretIsNowhereOnDisk() async throws {
+        let directory = try temporaryDirectory()
+        let path = "\(directory)/fr-par.sqlite"
+        let request = CreateTokenRequest(projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
+                                         name: TokenName("durable"), scopes: TokenScopes([.readOnlyLogs]))
+        var secrets: [String] = []
+        var ids: [TokenID] = []
+        do {
+            let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+            for _ in 0..<5 {
+                let issued = try await service.create(request, by: caller)
+                secrets.append(issued.secret)
+                ids.append(issued.token.id)
+            }
+        }
+        let reopened = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+        for id in ids {
+            #expect(try await reopened.token(id: id.rawValue, by: caller).name.rawValue == "durable")
+        }
+        // The database, its WAL and shared-memory files hold hashes and prefixes, never a secret.
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))
+            for secret in secrets {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(file) holds a secret")
+            }
+        }
+    }
+
+    @Test func theStoreFileIsInWALModeAndMigrated() async throws {
+        let path = try temporaryDirectory() + "/fr-par.sqlite"
+        let store = try SQLiteTokenStore(region: region, path: path)
+        let probe = try DatabaseQueue(path: path)
+        #expect(try await probe.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens"])
+        try await store.checkHealth()
+    }
+
+    @Test func aHashKeyIsCreatedOnceWithMode0600AndReadBack() throws {
+        let path = try temporaryDirectory() + "/hash.key"
+        let created = try HashKeyFile.loadOrCreate(path: path)
+        #expect(created.count == 32)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try HashKeyFile.loadOrCreate(path: path) == created)
+        #expect(try HashKeyFile.load(path: path) == created)
+    }
+
+    @Test func aMalformedHashKeyFileIsRefused() throws {
+        let path = try temporaryDirectory() + "/hash.key"
+        try "not hex at all".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: HashKeyFile.LoadError.self) { try HashKeyFile.loadOrCreate(path: path) }
+    }
+}
