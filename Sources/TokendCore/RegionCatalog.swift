@@ -14,6 +14,13 @@ public struct RegionDefinition: Sendable, Hashable {
     /// How long to wait for a remote region to accept a connection, and to answer.
     public let connectTimeoutMilliseconds: Int
     public let readTimeoutMilliseconds: Int
+
+    public init(name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000) {
+        self.name = name
+        self.location = location
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        self.readTimeoutMilliseconds = readTimeoutMilliseconds
+    }
 }
 
 /// The folder of region files: `regions/<name>.json`, one region each, so adding a region
@@ -82,8 +89,9 @@ public enum RegionCatalog {
                 throw LoadError(description: "\(file.path): \(key) must be from 1 to 600000, not \(value)")
             }
         }
+        let defaults = RegionDefinition(name: name, location: location)
         return RegionDefinition(name: name, location: location,
-                                connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? 1_000,
-                                readTimeoutMilliseconds: decoded.read_timeout_ms ?? 10_000)
+                                connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? defaults.connectTimeoutMilliseconds,
+                                readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds)
     }
 }

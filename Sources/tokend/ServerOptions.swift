@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
+import Hummingbird
 import Logging
 import TokendCore
+import TokendHTTP
 import TokendStore
 
 /// Options every serving subcommand shares.
@@ -44,13 +47,28 @@ struct ServerOptions: ParsableArguments {
     }
 
     func hasher() throws -> SecretHasher {
-        SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
     }
 
     func logger() -> Logger {
         var logger = Logger(label: "tokend")
         logger.logLevel = logLevel
         return logger
+    }
+}
+
+extension ServerOptions {
+    /// Serves these regions behind one front door until SIGTERM or SIGINT.
+    func serve(_ backends: [any RegionBackend], access: ManagementAccess) async throws {
+        let logger = logger()
+        logger.info("serving", metadata: [
+            "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
+            "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
+        ])
+        let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access),
+                                   listen: ListenSettings(host: host, port: port), logger: logger)
+        try await app.runService()
     }
 }
 

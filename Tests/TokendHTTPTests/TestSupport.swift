@@ -7,12 +7,23 @@ import TokendCore
 import TokendStore
 @testable import TokendHTTP
 
+/// How the suite reaches the regions: straight to in-process backends (`embedded`, what
+/// `tokend serve` runs), or through a front door relaying over HTTP to a live regional
+/// server (`gateway`, what `tokend gateway` runs). Set by `TOKEND_TEST_TOPOLOGY`, so the
+/// same suite runs both ways (scripts/test does).
+enum Topology: String {
+    case embedded, gateway
+
+    static let current = Topology(rawValue: ProcessInfo.processInfo.environment["TOKEND_TEST_TOPOLOGY"] ?? "") ?? .embedded
+}
+
 /// A tokend front door over fresh in-memory SQLite stores: the real routes, the real store.
 struct TestServer {
     static let regions = ["fr-par", "nl-ams", "pl-waw"].map { RegionName($0)! }
     static let hasher = SecretHasher(keyBytes: Array(repeating: 7, count: 32))
 
-    let frontDoor: FrontDoor
+    let access: ManagementAccess
+    let regionFrontDoor: FrontDoor
 
     init(access: ManagementAccess = .open) throws {
         let backends = try Self.regions.map { region in
@@ -20,14 +31,35 @@ struct TestServer {
                 service: RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher),
                 access: access)
         }
-        frontDoor = FrontDoor(backends: backends, access: access)
+        self.access = access
+        self.regionFrontDoor = FrontDoor(backends: backends, access: access)
     }
 
-    func run(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        switch Topology.current {
+        case .embedded:
+            try await Self.application(regionFrontDoor).test(.router, body)
+        case .gateway:
+            try await Self.application(regionFrontDoor).test(.live) { regionServer in
+                let remotes = Self.regions.map { region in
+                    RemoteRegionBackend(region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
+                                        connectTimeoutMilliseconds: 1_000, readTimeoutMilliseconds: 10_000)
+                }
+                do {
+                    try await Self.application(FrontDoor(backends: remotes, access: access)).test(.router, body)
+                } catch {
+                    for remote in remotes { try? await remote.shutdown() }
+                    throw error
+                }
+                for remote in remotes { try await remote.shutdown() }
+            }
+        }
+    }
+
+    static func application(_ frontDoor: FrontDoor) -> some ApplicationProtocol {
         var logger = Logger(label: "tokend-test")
-        logger.logLevel = .warning
-        let app = buildApplication(frontDoor: frontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
-        try await app.test(.router, body)
+        logger.logLevel = .critical
+        return buildApplication(frontDoor: frontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
     }
 }
 

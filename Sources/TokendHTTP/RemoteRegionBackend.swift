@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import TokendCore
+
+/// A region served by its own tokend elsewhere: requests are relayed over HTTP, bodies
+/// streamed both ways. Management auth is checked by the region itself, so relaying adds
+/// no hole. A region that cannot answer properly within its timeouts is a 503
+/// `out_of_stock` naming it; nothing is remembered between requests, so a region that
+/// comes back is used again at once.
+public final class RemoteRegionBackend: RegionBackend {
+    public let region: RegionName
+    public let baseURL: String
+    private let client: HTTPClient
+    private let readTimeout: TimeAmount
+    private let lastError = Mutex<String?>(nil)
+
+    public init(region: RegionName, baseURL: String, connectTimeoutMilliseconds: Int, readTimeoutMilliseconds: Int) {
+        self.region = region
+        self.baseURL = baseURL
+        self.readTimeout = .milliseconds(Int64(readTimeoutMilliseconds))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(connectTimeoutMilliseconds)), read: readTimeout))
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public var location: String { baseURL }
+
+    public func respond(to request: Request, context: TokendRequestContext) async throws -> Response {
+        var upstream = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
+        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
+        upstream.headers = HopByHop.relayed(request.headers)
+        if let id = context.requestID { upstream.headers.replaceOrAdd(name: "X-Request-Id", value: id) }
+        if request.method != .get && request.method != .delete || request.headers[.contentLength] != nil {
+            let length = request.headers[.contentLength].flatMap(Int.init).map(HTTPClientRequest.Body.Length.known) ?? .unknown
+            upstream.body = .stream(request.body, length: length)
+        }
+        let answer = try await send(upstream, logger: context.logger)
+        var headers = HTTPFields()
+        for header in answer.headers where !HopByHop.isDropped(header.name, from: answer.headers) && header.name.lowercased() != "date" {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(status: .init(code: Int(answer.status.code)), headers: headers,
+                        body: ResponseBody(asyncSequence: answer.body))
+    }
+
+    public func health() async -> RegionHealth {
+        let started = ContinuousClock.now
+        var failure: String?
+        do {
+            let answer = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
+            let body = try await answer.body.collect(upTo: 1 << 20)
+            let report = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+            let mine = (report?["regions"] as? [[String: Any]])?.first { $0["region"] as? String == region.rawValue }
+            if mine?["state"] as? String != RegionHealth.State.ok.rawValue {
+                failure = (mine?["last_error"] as? String) ?? "the server at \(baseURL) does not serve \(region) healthily"
+            }
+        } catch let error as TokendError {
+            failure = error.message
+        } catch {
+            failure = "\(error)"
+        }
+        if let failure { lastError.withLock { $0 = failure } }
+        let elapsed = ContinuousClock.now - started
+        return RegionHealth(region: region, location: location, state: failure == nil ? .ok : .down,
+                            latencyMicroseconds: Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000),
+                            lastError: failure ?? lastError.withLock { $0 })
+    }
+
+    public func reset() async throws {
+        var request = HTTPClientRequest(url: baseURL + "/_tokend/reset?region=" + region.rawValue)
+        request.method = .POST
+        let answer = try await send(request, logger: nil)
+        _ = try? await answer.body.collect(upTo: 1 << 20)
+        switch answer.status {
+        case .ok: return
+        case .forbidden: throw TokendError.permissionsDenied(action: "reset", resource: "region \(region) (its server refuses resets)")
+        default: throw unavailable("its reset answered \(answer.status.code)")
+        }
+    }
+
+    public func shutdown() async throws { try await client.shutdown() }
+
+    /// Sends one request; anything but a JSON answer in time is the region being unavailable.
+    private func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> HTTPClientResponse {
+        let answer: HTTPClientResponse
+        do {
+            answer = try await client.execute(request, timeout: readTimeout, logger: nil)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw recordFailure(unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), cause: error, logger: logger)
+        } catch {
+            throw recordFailure(unavailable("cannot reach its server"), cause: error, logger: logger)
+        }
+        guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
+            throw recordFailure(unavailable("its server answered \(answer.status.code) without JSON"),
+                                cause: nil, logger: logger)
+        }
+        return answer
+    }
+
+    private func unavailable(_ why: String) -> TokendError {
+        .unavailable(resource: "region \(region)", message: "region \(region) is unavailable: \(why)")
+    }
+
+    private func recordFailure(_ error: TokendError, cause: (any Error)?, logger: Logger?) -> TokendError {
+        let description = cause.map { "\(error.message) (\($0))" } ?? error.message
+        lastError.withLock { $0 = description }
+        logger?.warning("region unavailable", metadata: ["region": "\(region)", "location": "\(baseURL)", "cause": "\(description)"])
+        return error
+    }
+}
+
+extension TokendError {
+    /// The human message of an `unavailable` error (others are not relayed failures).
+    fileprivate var message: String {
+        if case .unavailable(_, let message) = self { message } else { "\(self)" }
+    }
+}
+
+/// Headers that belong to one connection, not to the request: never relayed.
+enum HopByHop {
+    static let names: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+        "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
+    ]
+
+    static func isDropped(_ name: String, from headers: HTTPHeaders) -> Bool {
+        let lowered = name.lowercased()
+        return names.contains(lowered) || headers["Connection"].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lowered }
+        }
+    }
+
+    static func relayed(_ fields: HTTPFields) -> HTTPHeaders {
+        let connectionTokens = Set(fields[values: .connection].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        var headers = HTTPHeaders()
+        for field in fields {
+            let name = field.name.canonicalName
+            if !names.contains(name) && !connectionTokens.contains(name) { headers.add(name: field.name.rawName, value: field.value) }
+        }
+        return headers
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import TokendCore
+import TokendHTTP
+
+/// `tokend region`: one region's server, behind a gateway or on its own.
+struct Region: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve one region from its own SQLite file.")
+
+    @OptionGroup var options: ServerOptions
+
+    @Option(help: "The region to serve, like fr-par.")
+    var region: String
+
+    func validate() throws {
+        guard RegionName(region) != nil else { throw ValidationError("--region must be \(RegionName.shapeDescription)") }
+    }
+
+    func run() async throws {
+        let access = try options.managementAccess()
+        let backends = try LocalRegions.open([RegionName(region)!], dataDirectory: options.dataDirectory,
+                                             hasher: try options.hasher(), access: access)
+        try await options.serve(backends, access: access)
+    }
+}
