@@ -3,14 +3,18 @@ public struct CreateTokenRequest: Sendable, Hashable {
     public let projectID: ProjectID
     public let name: TokenName?
     public let scopes: TokenScopes
+    /// Extension: when the token stops verifying. Must lie in the future at create.
+    public let expiresAt: Timestamp?
 
-    public init(projectID: ProjectID, name: TokenName?, scopes: TokenScopes) {
+    public init(projectID: ProjectID, name: TokenName?, scopes: TokenScopes, expiresAt: Timestamp? = nil) {
         self.projectID = projectID
         self.name = name
         self.scopes = scopes
+        self.expiresAt = expiresAt
     }
 
-    /// Validates a create body: `{"project_id": uuid, "name": string?, "token_scopes": [scope]}`.
+    /// Validates a create body: `{"project_id": uuid, "name": string?, "token_scopes": [scope],
+    /// "expires_at": RFC 3339?}`.
     /// Unknown fields are ignored; `null` counts as absent; every problem is reported at once.
     public static func parse(body: JSONValue) throws(TokendError) -> CreateTokenRequest {
         guard case .object(let fields) = body else {
@@ -18,39 +22,23 @@ public struct CreateTokenRequest: Sendable, Hashable {
         }
         var check = ArgumentCheck()
         let projectID = check.attempt { () throws(TokendError) in
-            try ProjectID.parse(try string(fields["project_id"], "project_id"), argument: "project_id")
+            try ProjectID.parse(try JSONField.string(fields["project_id"], "project_id"), argument: "project_id")
         }
         let name = check.attempt { () throws(TokendError) in
-            try string(fields["name"], "name").map { text throws(TokendError) in try TokenName.parse(text) }
+            try JSONField.string(fields["name"], "name").map { text throws(TokendError) in try TokenName.parse(text) }
         } ?? nil
         let scopes = check.attempt { () throws(TokendError) in
-            try TokenScopes.parse(try strings(fields["token_scopes"], "token_scopes"), argument: "token_scopes", requireOne: true)
+            try TokenScopes.parse(try JSONField.strings(fields["token_scopes"], "token_scopes"), argument: "token_scopes", requireOne: true)
         }
-        try check.finish()
-        return CreateTokenRequest(projectID: projectID!, name: name, scopes: scopes!)
-    }
-
-    private static func string(_ value: JSONValue?, _ name: String) throws(TokendError) -> String? {
-        switch value {
-        case nil, .null?: return nil
-        case .string(let text)?: return text
-        case let other?: throw .invalidArgument(name, .format, "\(name) must be a string, not \(other.typeName)")
-        }
-    }
-
-    private static func strings(_ value: JSONValue?, _ name: String) throws(TokendError) -> [String] {
-        switch value {
-        case nil, .null?: return []
-        case .array(let items)?:
-            var texts: [String] = []
-            for item in items {
-                guard case .string(let text) = item else {
-                    throw .invalidArgument(name, .format, "\(name) must be an array of strings; found \(item.typeName)")
+        let expiresAt = check.attempt { () throws(TokendError) in
+            try JSONField.string(fields["expires_at"], "expires_at").map { text throws(TokendError) in
+                guard let time = Timestamp(rfc3339: text) else {
+                    throw .invalidArgument("expires_at", .format, "expires_at must be an RFC 3339 time like 2030-01-31T12:00:00Z")
                 }
-                texts.append(text)
+                return time
             }
-            return texts
-        case let other?: throw .invalidArgument(name, .format, "\(name) must be an array of strings, not \(other.typeName)")
-        }
+        } ?? nil
+        try check.finish()
+        return CreateTokenRequest(projectID: projectID!, name: name, scopes: scopes!, expiresAt: expiresAt)
     }
 }

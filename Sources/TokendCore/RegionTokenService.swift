@@ -1,30 +1,39 @@
 /// The tokens API of one region, over its store: what every transport (the HTTP routes,
-/// a test) calls. Validation and access checks live here so no transport can skip them.
+/// a test) calls. Validation, access checks and the audit trail live here so no transport
+/// can skip them.
 public struct RegionTokenService: Sendable {
     public let region: RegionName
+    /// The region's data-plane check; it shares the service's store and forgets changed tokens.
+    public let verifier: TokenVerifier
     private let store: any TokenStore
     private let hasher: SecretHasher
     private let clock: any TimeSource
 
-    public init(region: RegionName, store: any TokenStore, hasher: SecretHasher, clock: any TimeSource = SystemTimeSource()) {
+    public init(region: RegionName, store: any TokenStore, hasher: SecretHasher,
+                clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) {
         self.region = region
         self.store = store
         self.hasher = hasher
         self.clock = clock
+        self.verifier = TokenVerifier(region: region, store: store, hasher: hasher, clock: clock, limits: limits)
     }
 
     /// Creates a token and returns it with its secret; the answer comes after the commit.
-    public func create(_ request: CreateTokenRequest, by caller: ManagementPrincipal) async throws -> IssuedToken {
-        guard caller.projects.allows(request.projectID) else {
+    public func create(_ request: CreateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
+        guard origin.principal.projects.allows(request.projectID) else {
             throw TokendError.permissionsDenied(action: "write", resource: "project \(request.projectID)")
         }
-        let secret = SecretFormat.generate(region: region)
         let now = clock.now()
+        if let expiresAt = request.expiresAt, expiresAt <= now {
+            throw TokendError.invalidArgument("expires_at", .constraint, "expires_at must lie in the future")
+        }
+        let (secret, digest) = issueSecret()
         let token = Token(
             id: .random(), projectID: request.projectID, name: request.name ?? .generated(),
             createdAt: now, updatedAt: now, scopes: request.scopes, region: region,
-            secretPrefix: SecretFormat.parse(secret)!.displayPrefix)
-        try await store.insert(StoredToken(token: token, secretHash: hasher.hash(secret)))
+            secretPrefix: digest.displayPrefix, expiresAt: request.expiresAt)
+        try await store.insert(StoredToken(token: token, secretHash: digest.hash),
+                               activity: record(.created, token, origin, at: now))
         return IssuedToken(token: token, secret: secret)
     }
 
@@ -42,19 +51,58 @@ public struct RegionTokenService: Sendable {
         try await store.list(TokenListQuery.parse(arguments, access: caller.projects))
     }
 
-    /// Deletes a token for good; a second delete is "not found".
+    /// Revokes a token for good: it stops verifying before this returns. A second delete is "not found".
     @discardableResult
-    public func delete(id text: String, by caller: ManagementPrincipal) async throws -> Token {
+    public func delete(id text: String, by origin: RequestOrigin) async throws -> Token {
         let id = try Self.parseTokenID(text)
-        guard let token = try await store.delete(id: id, visibleTo: caller.projects) else {
-            throw TokendError.tokenNotFound(id.rawValue)
+        let now = clock.now()
+        let token = try await store.delete(id: id, visibleTo: origin.principal.projects) { token in
+            record(.revoked, token, origin, at: now)
         }
+        verifier.cache.forget(id)
+        guard let token else { throw TokendError.tokenNotFound(id.rawValue) }
         return token
     }
 
-    public func removeAll() async throws { try await store.removeAll() }
+    /// Gives a token a new secret, shown once. The old one stops verifying before this
+    /// returns, or at the end of the requested grace period.
+    public func rotate(id text: String, _ request: RotateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
+        let id = try Self.parseTokenID(text)
+        let now = clock.now()
+        let (secret, digest) = issueSecret()
+        let previousValidUntil = request.gracePeriodSeconds > 0 ? now.adding(seconds: request.gracePeriodSeconds) : nil
+        let token = try await store.rotate(id: id, visibleTo: origin.principal.projects, to: digest, at: now,
+                                           previousValidUntil: previousValidUntil) { token in
+            record(.rotated, token, origin, at: now)
+        }
+        verifier.cache.forget(id)
+        guard let token else { throw TokendError.tokenNotFound(id.rawValue) }
+        return IssuedToken(token: token, secret: secret)
+    }
+
+    /// The region's audit trail, newest first, limited to what the caller may see.
+    public func activity(_ query: ActivityQuery) async throws -> ActivityPage {
+        try await store.activity(query)
+    }
+
+    public func removeAll() async throws {
+        try await store.removeAll()
+        verifier.cache.forgetAll()
+    }
 
     public func checkHealth() async throws { try await store.checkHealth() }
+
+    public func now() -> Timestamp { clock.now() }
+
+    private func issueSecret() -> (secret: String, digest: SecretDigest) {
+        let secret = SecretFormat.generate(region: region)
+        return (secret, SecretDigest(hash: hasher.hash(secret), displayPrefix: SecretFormat.parse(secret)!.displayPrefix))
+    }
+
+    private func record(_ kind: ActivityKind, _ token: Token, _ origin: RequestOrigin, at time: Timestamp) -> ActivityRecord {
+        ActivityRecord(at: time, kind: kind, tokenID: token.id, projectID: token.projectID,
+                       actor: origin.principal.keyPrefix, requestID: origin.requestID)
+    }
 
     private static func parseTokenID(_ text: String) throws(TokendError) -> TokenID {
         guard let id = TokenID(text) else {

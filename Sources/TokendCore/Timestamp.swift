@@ -51,6 +51,62 @@ public struct Timestamp: Sendable, Hashable, Comparable {
     }
 }
 
+extension Timestamp {
+    /// Parses RFC 3339 (`2026-08-07T16:37:43Z`, `…43.168927Z`, `…43+02:00`); nil otherwise.
+    public init?(rfc3339 text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, range.allSatisfy({ bytes[$0].isASCIIDigit }) else { return nil }
+            return range.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
+        }
+        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var micros = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index].isASCIIDigit { index += 1 }
+            guard index > start else { return nil }
+            let digits = bytes[start..<min(index, start + 6)].map { Int($0 - UInt8(ascii: "0")) }
+            micros = digits.reduce(0) { $0 * 10 + $1 } * Int(pow10(6 - digits.count))
+        }
+        guard index < bytes.count else { return nil }
+        var offsetSeconds = 0
+        switch bytes[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                  let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6))
+            else { return nil }
+            offsetSeconds = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
+        default:
+            return nil
+        }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = Int64(timegm(&parts)) - Int64(offsetSeconds)
+        self.init(microsecondsSinceEpoch: seconds * 1_000_000 + Int64(micros))
+    }
+
+    public func adding(seconds: Int) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + Int64(seconds) * 1_000_000)
+    }
+}
+
+private func pow10(_ exponent: Int) -> Int { (0..<exponent).reduce(1) { value, _ in value * 10 } }
+
 extension Int64 {
     /// Division that rounds toward negative infinity, so times before 1970 format correctly.
     fileprivate func floorDividedWithRemainder(by divisor: Int64) -> (Int64, Int64) {

@@ -9,9 +9,14 @@ public struct Token: Sendable, Hashable {
     public let region: RegionName
     /// The start of the secret, enough for a person to tell keys apart (see `SecretFormat`).
     public let secretPrefix: String
+    /// After this the token no longer verifies (extension; nil: never expires).
+    public let expiresAt: Timestamp?
+    /// When a data-plane request last verified with it, to within the usage flush interval.
+    public let lastUsedAt: Timestamp?
 
     public init(id: TokenID, projectID: ProjectID, name: TokenName, createdAt: Timestamp,
-                updatedAt: Timestamp, scopes: TokenScopes, region: RegionName, secretPrefix: String) {
+                updatedAt: Timestamp, scopes: TokenScopes, region: RegionName, secretPrefix: String,
+                expiresAt: Timestamp? = nil, lastUsedAt: Timestamp? = nil) {
         self.id = id
         self.projectID = projectID
         self.name = name
@@ -20,6 +25,14 @@ public struct Token: Sendable, Hashable {
         self.scopes = scopes
         self.region = region
         self.secretPrefix = secretPrefix
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    public enum Status: String, Sendable { case active, expired }
+
+    public func status(at now: Timestamp) -> Status {
+        if let expiresAt, expiresAt <= now { .expired } else { .active }
     }
 }
 

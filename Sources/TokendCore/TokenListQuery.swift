@@ -24,30 +24,19 @@ public enum ProjectAccess: Sendable, Hashable {
 
 /// A validated list request.
 public struct TokenListQuery: Sendable, Hashable {
-    public static let defaultPageSize = 20
-    public static let pageSizeRange = 1...1000
-
     /// The projects to list from: one asked-for project, or all those the caller may see.
     public var projects: ProjectAccess
     /// A token matches when it holds every one of these scopes.
     public var requiredScopes: TokenScopes
     public var order: TokenOrder
-    public var page: Int
-    public var pageSize: Int
+    public var paging: Paging
 
     public init(projects: ProjectAccess = .all, requiredScopes: TokenScopes = TokenScopes(bitmask: 0),
-                order: TokenOrder = .default, page: Int = 1, pageSize: Int = TokenListQuery.defaultPageSize) {
+                order: TokenOrder = .default, paging: Paging = Paging()) {
         self.projects = projects
         self.requiredScopes = requiredScopes
         self.order = order
-        self.page = page
-        self.pageSize = pageSize
-    }
-
-    /// Rows to skip, or nil when the page lies past any possible row (the page is then empty).
-    public var offset: Int? {
-        let (skipped, overflow) = (page - 1).multipliedReportingOverflow(by: pageSize)
-        return overflow ? nil : skipped
+        self.paging = paging
     }
 }
 

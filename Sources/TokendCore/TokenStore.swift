@@ -1,15 +1,53 @@
-/// Where a region keeps its tokens. The SQLite store is the real one; tests run it in memory.
+/// Where a region keeps its tokens and its audit trail. The SQLite store is the real one;
+/// tests run it in memory.
 ///
-/// Every method answers only after its change is durable: a create that returns has been
-/// committed. Storage failures surface as `TokendError.unavailable`.
+/// Every write answers only after it is durable, and a management change commits with its
+/// audit event in one transaction. Storage failures surface as `TokendError.unavailable`.
 public protocol TokenStore: Sendable {
-    func insert(_ token: StoredToken) async throws
+    func insert(_ token: StoredToken, activity: ActivityRecord) async throws
     func token(id: TokenID) async throws -> Token?
     func list(_ query: TokenListQuery) async throws -> TokenPage
     /// Deletes the token if the caller may see its project; returns it, or nil if there was none to delete.
-    func delete(id: TokenID, visibleTo access: ProjectAccess) async throws -> Token?
-    /// Forgets every token (the test-only reset).
+    func delete(id: TokenID, visibleTo access: ProjectAccess,
+                activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token?
+    /// Gives the token a new secret; the old one stays valid until `previousValidUntil` (nil: not at all).
+    func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
+                previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token?
+    /// The token a secret's hash belongs to, as verify needs it.
+    func credential(secretHash: [UInt8]) async throws -> Credential?
+    /// Raises each token's `last_used_at` to the given time (never lowers it) and appends
+    /// the counted refusals, in one transaction.
+    func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws
+    func activity(_ query: ActivityQuery) async throws -> ActivityPage
+    /// Forgets every token and event (the test-only reset).
     func removeAll() async throws
     /// Throws when the store cannot serve reads.
     func checkHealth() async throws
+}
+
+/// What the store keeps of a secret: its keyed hash and its display prefix.
+public struct SecretDigest: Sendable, Hashable {
+    public let hash: [UInt8]
+    public let displayPrefix: String
+
+    public init(hash: [UInt8], displayPrefix: String) {
+        self.hash = hash
+        self.displayPrefix = displayPrefix
+    }
+}
+
+/// What verify needs to know about the token a secret belongs to.
+public struct Credential: Sendable, Hashable {
+    public let tokenID: TokenID
+    public let projectID: ProjectID
+    public let scopes: TokenScopes
+    /// The earlier of the token's expiry and, for a rotated-out secret, the end of its grace period.
+    public let validUntil: Timestamp?
+
+    public init(tokenID: TokenID, projectID: ProjectID, scopes: TokenScopes, validUntil: Timestamp?) {
+        self.tokenID = tokenID
+        self.projectID = projectID
+        self.scopes = scopes
+        self.validUntil = validUntil
+    }
 }

@@ -33,8 +33,8 @@ public enum TokendError: Error, Sendable, Equatable {
     case notFound(resource: String, resourceID: String)
     /// `conflict`.
     case conflict(message: String)
-    /// `too_many_requests`.
-    case tooManyRequests(message: String)
+    /// `too_many_requests`; the caller may retry after this many seconds.
+    case tooManyRequests(message: String, retryAfterSeconds: Int)
     /// `out_of_stock`: a resource (a region, a store) cannot serve right now.
     case unavailable(resource: String, message: String)
     /// The request body is larger than the service accepts.

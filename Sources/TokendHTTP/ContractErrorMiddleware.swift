@@ -29,7 +29,7 @@ struct ContractErrorMiddleware: RouterMiddleware {
             "method": "\(request.method)", "path": "\(request.uri.path)",
             "status": "\(error.status.code)", "error": "\(error)",
         ])
-        return .json(error.json, status: error.status)
+        return .contractError(error)
     }
 
     /// Hummingbird's and NIO's own errors (no route, body too large…) in the contract's terms.

@@ -55,7 +55,7 @@ extension TokendError {
             case .conflict(let message):
                 json.field("message", message)
                 json.field("type", "conflict")
-            case .tooManyRequests(let message):
+            case .tooManyRequests(let message, _):
                 json.field("message", message)
                 json.field("type", "too_many_requests")
             case .unavailable(let resource, let message):

@@ -25,8 +25,27 @@ public struct FrontDoor: Sendable {
                 try await backend(named: context.parameters.require("region")).respond(to: request, context: context)
             }
         }
+        for method in VerifyController.methods {
+            router.on(VerifyController.path, method: method) { request, context in
+                try await routeVerify(request, context: context)
+            }
+        }
         TestEndpoints(frontDoor: self).addRoutes(to: router)
         return router
+    }
+
+    /// Sends a verify to the region its secret names (the hint inside it), so no region is
+    /// asked about another's secrets; a secret that is malformed, mistyped or of a region not
+    /// served here is refused without any lookup.
+    func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        let presented = VerifyRequest(authorization: request.headers[.authorization], tenant: nil, operation: nil)
+        guard let secret = presented.bearerSecret, let parsed = SecretFormat.parse(secret) else {
+            return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
+        }
+        guard let backend = backends[parsed.region] else {
+            return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
+        }
+        return try await backend.respond(to: request, context: context)
     }
 
     /// The backend of a region named in a path; an unknown name is an argument error that

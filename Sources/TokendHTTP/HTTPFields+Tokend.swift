@@ -1,9 +1,18 @@
 import HTTPTypes
 import Hummingbird
+import TokendCore
 
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
     static let authToken = HTTPField.Name("X-Auth-Token")!
+    static let scopeOrgID = HTTPField.Name("X-Scope-OrgID")!
+    static let tokenID = HTTPField.Name("X-Tokend-Token-Id")!
+    static let tokendStatus = HTTPField.Name("X-Tokend-Status")!
+    static let tokendOperation = HTTPField.Name("X-Tokend-Operation")!
+    static let originalURI = HTTPField.Name("X-Original-URI")!
+    static let originalMethod = HTTPField.Name("X-Original-Method")!
+    static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
+    static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
 }
 
 extension Response {
@@ -12,6 +21,13 @@ extension Response {
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The contract's answer to an error, with `Retry-After` when it has one.
+    static func contractError(_ error: TokendError) -> Response {
+        var response = Response.json(error.json, status: error.status)
+        if case .tooManyRequests(_, let seconds) = error { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 
     /// `204 No Content`, still typed as JSON like the public API's delete.

@@ -14,6 +14,7 @@ public struct LocalRegionBackend: RegionBackend {
         // empty body, before an outer middleware could see them.
         router.add(middleware: ContractErrorMiddleware())
         TokensController(service: service, access: access).addRoutes(to: router)
+        VerifyController(verifier: service.verifier).addRoutes(to: router)
         self.responder = router.buildResponder()
     }
 

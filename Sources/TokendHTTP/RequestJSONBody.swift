@@ -7,10 +7,16 @@ extension Request {
     /// An empty body, bytes that are not JSON, or nesting deeper than the limit is an
     /// `invalid_arguments` error naming the body, before anything is interpreted.
     func jsonBody() async throws -> JSONValue {
-        let buffer = try await body.collect(upTo: RequestLimits.bodyBytes)
-        guard buffer.readableBytes > 0 else {
+        guard let value = try await optionalJSONBody() else {
             throw TokendError.invalidArgument("body", .required, "a JSON object body is required")
         }
+        return value
+    }
+
+    /// The same, for endpoints whose body may be left out: nil when it is empty.
+    func optionalJSONBody() async throws -> JSONValue? {
+        let buffer = try await body.collect(upTo: RequestLimits.bodyBytes)
+        guard buffer.readableBytes > 0 else { return nil }
         let bytes = buffer.readableBytesView
         guard JSONNesting.depth(of: bytes) <= RequestLimits.jsonDepth else {
             throw TokendError.invalidArgument("body", .constraint, "the body nests deeper than \(RequestLimits.jsonDepth) levels")

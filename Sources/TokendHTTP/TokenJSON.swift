@@ -2,7 +2,7 @@ import TokendCore
 
 extension JSONWriter {
     /// A Token in the public API's field order; extension fields follow the public ones.
-    mutating func token(_ token: Token, secret: String? = nil) {
+    mutating func token(_ token: Token, secret: String? = nil, now: Timestamp) {
         object { json in
             json.field("id", token.id.rawValue)
             json.field("project_id", token.projectID.rawValue)
@@ -15,14 +15,39 @@ extension JSONWriter {
             json.field("region", token.region.rawValue)
             // Extensions (ignored by the official SDKs).
             json.field("secret_prefix", token.secretPrefix)
+            json.field("expires_at", token.expiresAt?.rfc3339)
+            json.field("last_used_at", token.lastUsedAt?.rfc3339)
+            json.field("status", token.status(at: now).rawValue)
         }
     }
 
-    mutating func tokenPage(_ page: TokenPage) {
+    mutating func tokenPage(_ page: TokenPage, now: Timestamp) {
         object { json in
             json.field("total_count", page.totalCount)
             json.key("tokens")
-            json.array(page.tokens) { json, token in json.token(token) }
+            json.array(page.tokens) { json, token in json.token(token, now: now) }
+        }
+    }
+
+    mutating func activityPage(_ page: ActivityPage) {
+        object { json in
+            json.field("total_count", page.totalCount)
+            json.key("events")
+            json.array(page.events) { json, event in
+                json.object { json in
+                    let record = event.record
+                    json.field("id", String(event.id))
+                    json.field("type", record.kind.rawValue)
+                    json.field("at", record.at.rfc3339)
+                    json.field("region", event.region.rawValue)
+                    json.field("token_id", record.tokenID?.rawValue)
+                    json.field("project_id", record.projectID?.rawValue)
+                    json.field("actor", record.actor)
+                    json.field("request_id", record.requestID)
+                    json.field("count", record.count)
+                    json.field("reason", record.reason)
+                }
+            }
         }
     }
 }

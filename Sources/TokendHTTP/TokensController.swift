@@ -1,42 +1,40 @@
 import Hummingbird
+import Logging
 import TokendCore
 
-/// The four Cockpit v1 token endpoints of one region, thin over `RegionTokenService`:
-/// read the request, authenticate, call the service, write the answer.
+/// The Cockpit v1 token endpoints of one region, and the extensions (rotate, activity),
+/// thin over `RegionTokenService`: read the request, authenticate, call the service, write
+/// the answer.
 struct TokensController {
     let service: RegionTokenService
     let access: ManagementAccess
 
     func addRoutes(to router: Router<TokendRequestContext>) {
-        let path = RouterPath("/cockpit/v1/regions/\(service.region)/tokens")
-        router.get(path, use: list)
-        router.post(path, use: create)
-        router.get(path.appendingPath(":token_id"), use: get)
-        router.delete(path.appendingPath(":token_id"), use: delete)
+        let region = RouterPath("/cockpit/v1/regions/\(service.region)")
+        let tokens = region.appendingPath("tokens")
+        router.get(tokens, use: list)
+        router.post(tokens, use: create)
+        router.get(tokens.appendingPath(":token_id"), use: get)
+        router.delete(tokens.appendingPath(":token_id"), use: delete)
+        router.post(tokens.appendingPath(":token_id/rotate"), use: rotate)
+        router.get(region.appendingPath("activity"), use: activity)
     }
 
     @Sendable func create(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let caller = try access.authenticate(key: request.headers[.authToken])
+        let origin = try authenticate(request, context)
         let body = try await request.jsonBody()
-        let issued = try await service.create(try CreateTokenRequest.parse(body: body), by: caller)
-        context.logger.info("token created", metadata: [
-            "token_id": "\(issued.token.id)", "project_id": "\(issued.token.projectID)", "actor": "\(caller.keyPrefix)",
-        ])
-        var json = JSONWriter()
-        json.token(issued.token, secret: issued.secret)
-        return .json(json.text)
+        let issued = try await service.create(try CreateTokenRequest.parse(body: body), by: origin)
+        log("token created", issued.token, origin, context)
+        return tokenAnswer(issued.token, secret: issued.secret)
     }
 
     @Sendable func get(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let caller = try access.authenticate(key: request.headers[.authToken])
-        let token = try await service.token(id: try context.parameters.require("token_id"), by: caller)
-        var json = JSONWriter()
-        json.token(token)
-        return .json(json.text)
+        let origin = try authenticate(request, context)
+        return tokenAnswer(try await service.token(id: try context.parameters.require("token_id"), by: origin.principal))
     }
 
     @Sendable func list(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let caller = try access.authenticate(key: request.headers[.authToken])
+        let origin = try authenticate(request, context)
         let query = request.uri.queryParameters
         var arguments = ListArguments()
         arguments.projectID = query[values: "project_id"].map(String.init)
@@ -44,18 +42,53 @@ struct TokensController {
         arguments.page = query[values: "page"].map(String.init)
         arguments.pageSize = query[values: "page_size"].map(String.init)
         arguments.orderBy = query[values: "order_by"].map(String.init)
-        let page = try await service.list(arguments, by: caller)
+        let page = try await service.list(arguments, by: origin.principal)
         var json = JSONWriter()
-        json.tokenPage(page)
+        json.tokenPage(page, now: service.now())
         return .json(json.text)
     }
 
     @Sendable func delete(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let caller = try access.authenticate(key: request.headers[.authToken])
-        let token = try await service.delete(id: try context.parameters.require("token_id"), by: caller)
-        context.logger.info("token deleted", metadata: [
-            "token_id": "\(token.id)", "project_id": "\(token.projectID)", "actor": "\(caller.keyPrefix)",
-        ])
+        let origin = try authenticate(request, context)
+        let token = try await service.delete(id: try context.parameters.require("token_id"), by: origin)
+        log("token revoked", token, origin, context)
         return .noContent
+    }
+
+    @Sendable func rotate(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        let origin = try authenticate(request, context)
+        let body = try await request.optionalJSONBody()
+        let issued = try await service.rotate(id: try context.parameters.require("token_id"),
+                                              try RotateTokenRequest.parse(body: body), by: origin)
+        log("token rotated", issued.token, origin, context)
+        return tokenAnswer(issued.token, secret: issued.secret)
+    }
+
+    @Sendable func activity(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        let origin = try authenticate(request, context)
+        let query = request.uri.queryParameters
+        let page = try await service.activity(ActivityQuery.parse(
+            projectID: query[values: "project_id"].map(String.init), tokenID: query[values: "token_id"].map(String.init),
+            page: query[values: "page"].map(String.init), pageSize: query[values: "page_size"].map(String.init),
+            access: origin.principal.projects))
+        var json = JSONWriter()
+        json.activityPage(page)
+        return .json(json.text)
+    }
+
+    private func authenticate(_ request: Request, _ context: TokendRequestContext) throws -> RequestOrigin {
+        RequestOrigin(principal: try access.authenticate(key: request.headers[.authToken]), requestID: context.requestID)
+    }
+
+    private func tokenAnswer(_ token: Token, secret: String? = nil) -> Response {
+        var json = JSONWriter()
+        json.token(token, secret: secret, now: service.now())
+        return .json(json.text)
+    }
+
+    private func log(_ message: Logger.Message, _ token: Token, _ origin: RequestOrigin, _ context: TokendRequestContext) {
+        context.logger.info(message, metadata: [
+            "token_id": "\(token.id)", "project_id": "\(token.projectID)", "actor": "\(origin.principal.keyPrefix)",
+        ])
     }
 }

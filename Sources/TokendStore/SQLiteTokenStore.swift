@@ -34,73 +34,132 @@ public final class SQLiteTokenStore: TokenStore {
         return configuration
     }
 
-    public func insert(_ stored: StoredToken) async throws {
+    public func insert(_ stored: StoredToken, activity: ActivityRecord) async throws {
         let token = stored.token
-        try await mapStorageErrors {
-            try await database.write { db in
-                try db.execute(
-                    sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
-                                token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
-                                token.scopes.bitmask, token.secretPrefix, Data(stored.secretHash)])
-            }
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
+                            token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
+                            token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
+                            token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
+            try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
         }
     }
 
     public func token(id: TokenID) async throws -> Token? {
-        let region = region
-        return try await mapStorageErrors {
-            try await database.read { db in
-                try Row.fetchOne(db, sql: "SELECT \(tokenColumns) FROM token WHERE id = ?", arguments: [id.rawValue])
-                    .map { try Token(row: $0, region: region) }
-            }
-        }
+        try await read { db in try self.fetchToken(id, db) }
     }
 
     public func list(_ query: TokenListQuery) async throws -> TokenPage {
-        if case .only(let projects) = query.projects, projects.isEmpty {
-            return TokenPage(totalCount: 0, tokens: [])
-        }
+        if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
         let (whereClause, arguments) = query.filterSQL
-        return try await mapStorageErrors {
-            // One read transaction: the count and the page come from the same snapshot.
-            try await database.read { db in
-                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token" + whereClause, arguments: arguments) ?? 0
-                guard let offset = query.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?",
-                    arguments: arguments + [query.pageSize, offset])
-                return TokenPage(totalCount: total, tokens: try rows.map { try Token(row: $0, region: region) })
-            }
+        // One read transaction: the count and the page come from the same snapshot.
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token" + whereClause, arguments: arguments) ?? 0
+            guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?",
+                arguments: arguments + [query.paging.pageSize, offset])
+            return TokenPage(totalCount: total, tokens: try rows.map { try Token(row: $0, region: region) })
         }
     }
 
-    public func delete(id: TokenID, visibleTo access: ProjectAccess) async throws -> Token? {
-        let region = region
-        return try await mapStorageErrors {
-            try await database.write { db in
-                guard let token = try Row.fetchOne(db, sql: "SELECT \(tokenColumns) FROM token WHERE id = ?", arguments: [id.rawValue])
-                    .map({ try Token(row: $0, region: region) }),
-                    access.allows(token.projectID)
-                else { return nil }
-                try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id.rawValue])
-                return token
+    public func delete(id: TokenID, visibleTo access: ProjectAccess,
+                       activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
+        try await write { db in
+            guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
+            try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id.rawValue])
+            try db.execute(sql: ActivityRecord.insertSQL, arguments: activity(token).insertArguments)
+            return token
+        }
+    }
+
+    public func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
+                       previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
+        try await write { db in
+            guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
+            try db.execute(sql: """
+                UPDATE token SET
+                    previous_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END,
+                    previous_secret_valid_until = ?1,
+                    secret_hash = ?2, secret_prefix = ?3, updated_at = ?4
+                WHERE id = ?5
+                """, arguments: [previousValidUntil?.microsecondsSinceEpoch, Data(secret.hash), secret.displayPrefix,
+                                 time.microsecondsSinceEpoch, id.rawValue])
+            try db.execute(sql: ActivityRecord.insertSQL, arguments: activity(token).insertArguments)
+            return try self.fetchToken(id, db)
+        }
+    }
+
+    public func credential(secretHash: [UInt8]) async throws -> Credential? {
+        let hash = Data(secretHash)
+        return try await read { db in
+            // The current secret, or a rotated-out one still in its grace period: two index lookups.
+            let row = try Row.fetchOne(db, sql: """
+                SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
+                UNION ALL
+                SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
+                LIMIT 1
+                """, arguments: [hash])
+            guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
+            let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
+            return Credential(tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
+                              validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) })
+        }
+    }
+
+    public func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws {
+        try await write { db in
+            let raise = try db.makeStatement(sql: """
+                UPDATE token SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)
+                """)
+            for (id, time) in lastUsed {
+                try raise.execute(arguments: [time.microsecondsSinceEpoch, id.rawValue])
             }
+            let insert = try db.makeStatement(sql: ActivityRecord.insertSQL)
+            for denial in denials { try insert.execute(arguments: denial.insertArguments) }
+        }
+    }
+
+    public func activity(_ query: ActivityQuery) async throws -> ActivityPage {
+        if query.projects.seesNothing { return ActivityPage(totalCount: 0, events: []) }
+        var filter = SQLFilter()
+        filter.projects(query.projects)
+        if let tokenID = query.tokenID { filter.add("token_id = ?", [tokenID.rawValue]) }
+        let (whereClause, arguments) = (filter.clause, filter.arguments)
+        let region = region
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activity" + whereClause, arguments: arguments) ?? 0
+            guard let offset = query.paging.offset, offset < total else { return ActivityPage(totalCount: total, events: []) }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(ActivityEvent.columns) FROM activity\(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: arguments + [query.paging.pageSize, offset])
+            return ActivityPage(totalCount: total, events: try rows.map { try ActivityEvent(row: $0, region: region) })
         }
     }
 
     public func removeAll() async throws {
-        try await mapStorageErrors {
-            try await database.write { db in try db.execute(sql: "DELETE FROM token") }
-        }
+        try await write { db in try db.execute(sql: "DELETE FROM token; DELETE FROM activity") }
     }
 
     public func checkHealth() async throws {
-        try await mapStorageErrors {
-            _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-        }
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    private func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
+        try Row.fetchOne(db, sql: "SELECT \(tokenColumns) FROM token WHERE id = ?", arguments: [id.rawValue])
+            .map { try Token(row: $0, region: region) }
+    }
+
+    private func read<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await mapStorageErrors { try await database.read(body) }
+    }
+
+    private func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await mapStorageErrors { try await database.write(body) }
     }
 
     /// Storage trouble (a full or read-only disk, I/O errors, a locked file) becomes a

@@ -2,7 +2,7 @@ import GRDB
 import TokendCore
 
 /// The columns a `Token` is read from, in the order `Token(row:region:)` expects.
-let tokenColumns = "id, project_id, name, created_at, updated_at, scopes, secret_prefix"
+let tokenColumns = "id, project_id, name, created_at, updated_at, scopes, secret_prefix, expires_at, last_used_at"
 
 extension Token {
     /// Reads a row of `tokenColumns`. The store wrote every value through the core's types,
@@ -16,7 +16,8 @@ extension Token {
         self.init(id: id, projectID: projectID, name: name,
                   createdAt: Timestamp(microsecondsSinceEpoch: row[3]),
                   updatedAt: Timestamp(microsecondsSinceEpoch: row[4]),
-                  scopes: TokenScopes(bitmask: row[5]), region: region, secretPrefix: row[6])
+                  scopes: TokenScopes(bitmask: row[5]), region: region, secretPrefix: row[6],
+                  expiresAt: (row[7] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) }, lastUsedAt: (row[8] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) })
     }
 }
 
@@ -31,19 +32,60 @@ extension TokenOrder {
     }
 }
 
+/// A WHERE clause under construction, with its arguments.
+struct SQLFilter {
+    private var conditions: [String] = []
+    private(set) var arguments = StatementArguments()
+
+    mutating func add(_ condition: String, _ values: StatementArguments = []) {
+        conditions.append(condition)
+        arguments += values
+    }
+
+    /// `project_id IN (…)` for a caller limited to some projects; nothing for one who sees all.
+    mutating func projects(_ access: ProjectAccess) {
+        if case .only(let projects) = access {
+            add("project_id IN (" + Array(repeating: "?", count: projects.count).joined(separator: ",") + ")",
+                StatementArguments(projects.map(\.rawValue).sorted()))
+        }
+    }
+
+    var clause: String { conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ") }
+}
+
+extension ProjectAccess {
+    var seesNothing: Bool { if case .only(let projects) = self { projects.isEmpty } else { false } }
+}
+
+extension ActivityEvent {
+    static let columns = "id, at, kind, token_id, project_id, actor, request_id, count, reason"
+
+    init(row: Row, region: RegionName) throws {
+        guard let kind = ActivityKind(rawValue: row[2]) else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "activity row holds a kind tokend never writes")
+        }
+        self.init(id: row[0], record: ActivityRecord(
+            at: Timestamp(microsecondsSinceEpoch: row[1]), kind: kind, tokenID: (row[3] as String?).flatMap(TokenID.init),
+            projectID: (row[4] as String?).flatMap(ProjectID.init), actor: row[5], requestID: row[6], count: row[7], reason: row[8]),
+                  region: region)
+    }
+}
+
+extension ActivityRecord {
+    var insertArguments: StatementArguments {
+        [at.microsecondsSinceEpoch, kind.rawValue, tokenID?.rawValue, projectID?.rawValue, actor, requestID, count, reason]
+    }
+    static let insertSQL = "INSERT INTO activity (at, kind, token_id, project_id, actor, request_id, count, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+}
+
 extension TokenListQuery {
     /// The WHERE clause and its arguments for this query's filters.
     var filterSQL: (clause: String, arguments: StatementArguments) {
-        var conditions: [String] = []
-        var arguments = StatementArguments()
-        if case .only(let projects) = projects {
-            conditions.append("project_id IN (" + Array(repeating: "?", count: projects.count).joined(separator: ",") + ")")
-            arguments += StatementArguments(projects.map(\.rawValue).sorted())
-        }
+        var filter = SQLFilter()
+        filter.projects(projects)
         if !requiredScopes.isEmpty {
-            conditions.append("scopes & ? = ?")
-            arguments += [requiredScopes.bitmask, requiredScopes.bitmask]
+            filter.add("scopes & ? = ?", [requiredScopes.bitmask, requiredScopes.bitmask])
         }
-        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), arguments)
+        return (filter.clause, filter.arguments)
     }
 }

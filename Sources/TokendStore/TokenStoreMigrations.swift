@@ -23,6 +23,29 @@ enum TokenStoreMigrations {
                 CREATE INDEX token_by_project_name ON token (project_id, name, id);
                 """)
         }
+        migrator.registerMigration("v2: expiry, last use, rotation grace, audit trail") { db in
+            try db.execute(sql: """
+                ALTER TABLE token ADD COLUMN expires_at INTEGER;              -- microseconds; NULL: never
+                ALTER TABLE token ADD COLUMN last_used_at INTEGER;            -- raised in batches by verify
+                ALTER TABLE token ADD COLUMN previous_secret_hash BLOB;       -- a rotated-out secret in its grace period
+                ALTER TABLE token ADD COLUMN previous_secret_valid_until INTEGER;
+                CREATE UNIQUE INDEX token_by_previous_secret ON token (previous_secret_hash)
+                    WHERE previous_secret_hash IS NOT NULL;
+                CREATE TABLE activity (
+                    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at         INTEGER NOT NULL,
+                    kind       TEXT    NOT NULL,
+                    token_id   TEXT,
+                    project_id TEXT,
+                    actor      TEXT,
+                    request_id TEXT,
+                    count      INTEGER NOT NULL DEFAULT 1,
+                    reason     TEXT
+                ) STRICT;
+                CREATE INDEX activity_by_project ON activity (project_id, id);
+                CREATE INDEX activity_by_token ON activity (token_id, id);
+                """)
+        }
         return migrator
     }
 }

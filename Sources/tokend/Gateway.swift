@@ -17,8 +17,7 @@ struct Gateway: AsyncParsableCommand {
         let definitions = try RegionCatalog.load(directory: regions)
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
-        var backends: [any RegionBackend] = locals.isEmpty ? [] : try LocalRegions.open(
-            locals, dataDirectory: options.dataDirectory, hasher: try options.hasher(), access: access)
+        var backends: [any RegionBackend] = locals.isEmpty ? [] : try options.openLocalRegions(locals, access: access)
         var remotes: [RemoteRegionBackend] = []
         for definition in definitions {
             if case .remote(let baseURL) = definition.location {

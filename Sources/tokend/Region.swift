@@ -17,8 +17,7 @@ struct Region: AsyncParsableCommand {
 
     func run() async throws {
         let access = try options.managementAccess()
-        let backends = try LocalRegions.open([RegionName(region)!], dataDirectory: options.dataDirectory,
-                                             hasher: try options.hasher(), access: access)
+        let backends = try options.openLocalRegions([RegionName(region)!], access: access)
         try await options.serve(backends, access: access)
     }
 }

@@ -15,8 +15,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let definitions = try RegionCatalog.load(directory: regions)
         let access = try options.managementAccess()
-        let backends = try LocalRegions.open(definitions.map(\.name), dataDirectory: options.dataDirectory,
-                                             hasher: try options.hasher(), access: access)
+        let backends = try options.openLocalRegions(definitions.map(\.name), access: access)
         try await options.serve(backends, access: access)
     }
 }

@@ -30,6 +30,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("hash-key-file"), help: "File holding the secret-hashing key (64 hex characters); default: <data-dir>/hash.key, created if missing.")
     var hashKeyFile: String?
 
+    @Option(name: .customLong("verify-rate-per-token"), help: "Data-plane requests per second allowed for one token (default: unlimited).")
+    var verifyRatePerToken: Double?
+
+    @Option(name: .customLong("verify-rate-per-tenant"), help: "Data-plane requests per second allowed for one tenant (default: unlimited).")
+    var verifyRatePerTenant: Double?
+
+    @Option(name: .customLong("usage-flush-ms"), help: "How often verify's last-use times and refusal counts are written, in milliseconds.")
+    var usageFlushMilliseconds = 1_000
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -37,6 +46,10 @@ struct ServerOptions: ParsableArguments {
         if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
         if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        for (name, rate) in [("--verify-rate-per-token", verifyRatePerToken), ("--verify-rate-per-tenant", verifyRatePerTenant)] {
+            if let rate, !(rate > 0) { throw ValidationError("\(name) must be more than 0") }
+        }
+        guard (10...60_000).contains(usageFlushMilliseconds) else { throw ValidationError("--usage-flush-ms must be from 10 to 60000") }
     }
 
     func managementAccess() throws -> ManagementAccess {
@@ -49,6 +62,13 @@ struct ServerOptions: ParsableArguments {
     func hasher() throws -> SecretHasher {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
+    }
+
+    var rateLimits: RateLimits { RateLimits(perToken: verifyRatePerToken, perTenant: verifyRatePerTenant) }
+
+    /// Opens the regions this process serves itself.
+    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) throws -> [LocalRegionBackend] {
+        try LocalRegions.open(regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits)
     }
 
     func logger() -> Logger {
@@ -67,7 +87,8 @@ extension ServerOptions {
             "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
         ])
         let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access),
-                                   listen: ListenSettings(host: host, port: port), logger: logger)
+                                   listen: ListenSettings(host: host, port: port), logger: logger,
+                                   usageFlushInterval: .milliseconds(usageFlushMilliseconds))
         try await app.runService()
     }
 }

@@ -12,7 +12,8 @@ import TokendCore
             #expect(answer.status == .ok)
             #expect(answer.headers[.contentType] == "application/json")
             let keys = try #require(try orderedKeys(answer.text))
-            #expect(keys == ["id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region", "secret_prefix"])
+            #expect(keys == ["id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region",
+                            "secret_prefix", "expires_at", "last_used_at", "status"])
             let token = answer.json
             #expect(token["project_id"] as? String == projectA)
             #expect(token["name"] as? String == "collector_1")
@@ -38,7 +39,7 @@ import TokendCore
             let answer = try await client.call(.get, tokensPath() + "/" + id)
             #expect(answer.status == .ok)
             #expect(answer.text.contains(#""secret_key":null"#))
-            for field in ["id", "project_id", "name", "created_at", "updated_at", "scopes", "region", "secret_prefix"] {
+            for field in ["id", "project_id", "name", "created_at", "updated_at", "scopes", "region", "secret_prefix", "status"] {
                 #expect(answer.json[field] as? NSObject == created[field] as? NSObject, "field \(field)")
             }
         }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import TokendCore
 import TokendStore
 @testable import TokendHTTP
@@ -24,15 +25,20 @@ struct TestServer {
 
     let access: ManagementAccess
     let regionFrontDoor: FrontDoor
+    let services: [RegionTokenService]
 
-    init(access: ManagementAccess = .open) throws {
-        let backends = try Self.regions.map { region in
-            LocalRegionBackend(
-                service: RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher),
-                access: access)
+    init(access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) throws {
+        services = try Self.regions.map { region in
+            RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher,
+                               clock: clock, limits: limits)
         }
         self.access = access
-        self.regionFrontDoor = FrontDoor(backends: backends, access: access)
+        self.regionFrontDoor = FrontDoor(backends: services.map { LocalRegionBackend(service: $0, access: access) }, access: access)
+    }
+
+    /// What the usage flush service does every second, done now.
+    func flushUsage() async throws {
+        for service in services { try await service.verifier.flush() }
     }
 
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -105,6 +111,13 @@ extension TestClientProtocol {
     func count(region: String = "fr-par", headers: HTTPFields = anyKey) async throws -> Int {
         try await call(.get, tokensPath(region), headers: headers).json["total_count"] as? Int ?? -1
     }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: TimeSource {
+    private let current = Mutex(Timestamp.now())
+    func now() -> Timestamp { current.withLock { $0 } }
+    func advance(seconds: Int) { current.withLock { $0 = $0.adding(seconds: seconds) } }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

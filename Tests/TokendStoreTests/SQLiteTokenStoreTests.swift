@@ -8,6 +8,7 @@ import TokendCore
     let region = RegionName("fr-par")!
     let hasher = SecretHasher(keyBytes: Array(repeating: 9, count: 32))
     let caller = ManagementPrincipal(keyPrefix: "test", projects: .all)
+    var origin: RequestOrigin { RequestOrigin(principal: caller, requestID: "test") }
 
     func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tokend-store-\(UUID())").path
@@ -25,7 +26,7 @@ import TokendCore
         do {
             let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
             for _ in 0..<5 {
-                let issued = try await service.create(request, by: caller)
+                let issued = try await service.create(request, by: origin)
                 secrets.append(issued.secret)
                 ids.append(issued.token.id)
             }
@@ -48,7 +49,7 @@ import TokendCore
         let store = try SQLiteTokenStore(region: region, path: path)
         let probe = try DatabaseQueue(path: path)
         #expect(try await probe.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens"])
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens", "v2: expiry, last use, rotation grace, audit trail"])
         try await store.checkHealth()
     }
 

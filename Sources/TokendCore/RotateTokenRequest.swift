@@ -1,0 +1,27 @@
+/// A rotate request: `{"grace_period_seconds": n}` (optional body): how long the old secret
+/// keeps working beside the new one. 0, the default, ends it at once.
+public struct RotateTokenRequest: Sendable, Hashable {
+    public static let gracePeriodRange = 0...604_800
+    public let gracePeriodSeconds: Int
+
+    public init(gracePeriodSeconds: Int = 0) { self.gracePeriodSeconds = gracePeriodSeconds }
+
+    public static func parse(body: JSONValue?) throws(TokendError) -> RotateTokenRequest {
+        guard let body else { return RotateTokenRequest() }
+        guard case .object(let fields) = body else {
+            throw .invalidArgument("body", .format, "the request body must be a JSON object, not \(body.typeName)")
+        }
+        let help = "grace_period_seconds must be a whole number from 0 to 604800 (7 days)"
+        switch fields["grace_period_seconds"] {
+        case nil, .null?:
+            return RotateTokenRequest()
+        case .number(let value)? where value.rounded() == value:
+            guard value >= Double(gracePeriodRange.lowerBound), value <= Double(gracePeriodRange.upperBound) else {
+                throw .invalidArgument("grace_period_seconds", .constraint, help)
+            }
+            return RotateTokenRequest(gracePeriodSeconds: Int(value))
+        default:
+            throw .invalidArgument("grace_period_seconds", .format, help)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// The `X-Scope-OrgID` of a data-plane request, checked by Mimir's rules: at most 150
+/// bytes of letters, digits and `!-_.*'()`, not `.` or `..`, not `__mimir_cluster`.
+/// Several tenants joined by `|` ask for a federated query.
+public enum TenantIDs {
+    public static func parse(_ header: String?) throws(TokendError) -> [String] {
+        guard let header, !header.isEmpty else {
+            throw .invalidArgument("X-Scope-OrgID", .required, "the X-Scope-OrgID header (the tenant: the token's project id) is required")
+        }
+        let tenants = header.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard tenants.allSatisfy(isValid) else {
+            throw .invalidArgument("X-Scope-OrgID", .format,
+                                   "each tenant id is at most 150 bytes of letters, digits and !-_.*'() (not '.', '..' or '__mimir_cluster')")
+        }
+        return tenants
+    }
+
+    static func isValid(_ tenant: String) -> Bool {
+        let allowed = Set("!-_.*'()".utf8)
+        return (1...150).contains(tenant.utf8.count) && tenant != "." && tenant != ".." && tenant != "__mimir_cluster"
+            && tenant.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || allowed.contains($0) }
+    }
+}
