@@ -39,7 +39,7 @@ public final class RemoteRegionBackend: RegionBackend {
         upstream.headers = HopByHop.relayed(request.headers)
         if let id = context.requestID { upstream.headers.replaceOrAdd(name: "X-Request-Id", value: id) }
         if request.method != .get && request.method != .delete || request.headers[.contentLength] != nil {
-            let length = request.headers[.contentLength].flatMap(Int.init).map(HTTPClientRequest.Body.Length.known) ?? .unknown
+            let length = request.headers[.contentLength].flatMap(Int64.init).map(HTTPClientRequest.Body.Length.known) ?? .unknown
             upstream.body = .stream(request.body, length: length)
         }
         let answer = try await send(upstream, logger: context.logger)

@@ -14,7 +14,7 @@ import Testing
         let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../regions").path
         let regions = try RegionCatalog.load(directory: shipped)
         #expect(regions.map(\.name.rawValue) == ["fr-par", "nl-ams", "pl-waw"])
-        #expect(regions.allSatisfy { $0.location == .local })
+        #expect(regions.map(\.location) == (1...3).map { .remote(baseURL: "http://127.0.0.1:810\($0)") })
     }
 
     @Test func localAndRemoteRegionsLoadWithTheirTimeouts() throws {
