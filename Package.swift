@@ -69,6 +69,7 @@ let package = Package(
             name: "TokendHTTPTests",
             dependencies: [
                 "TokendHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -6,7 +6,8 @@ import TokendCore
 /// in-memory `DatabaseQueue` for tests. Same SQL, same migrations, either way.
 public final class SQLiteTokenStore: TokenStore {
     public let region: RegionName
-    private let database: any DatabaseWriter
+    // Internal so tests can inject storage faults (a full or read-only database).
+    let database: any DatabaseWriter
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
