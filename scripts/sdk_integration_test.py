@@ -1,10 +1,13 @@
 """Drives a live tokend with the official Scaleway Python SDK (scaleway==2.12.0).
 
 The server under test is named by TOKEND_URL (e.g. http://127.0.0.1:18080). It must
-serve fr-par, nl-ams and pl-waw in `open` auth mode, where `POST /_tokend/reset`
-empties every region; every test starts from that empty state.
+serve exactly the regions of TOKEND_REGIONS (a comma list, default fr-par,nl-ams,pl-waw)
+in `open` auth mode, where `POST /_tokend/reset` empties every region; every test starts
+from that empty state. The first listed region is the main one; tests that need a second
+or third region are skipped when fewer are listed.
 
 Run:  TOKEND_URL=http://127.0.0.1:18080 python3 -m pytest -q scripts/sdk_integration_test.py
+      scripts/with-server …, scripts/with-topology …, scripts/with-topology --direct fr-par …
 """
 
 import json
@@ -24,6 +27,12 @@ if not TOKEND_URL:
     # A missing server is a broken setup, not a reason to skip: fail the whole module.
     raise RuntimeError("TOKEND_URL is not set: point it at a running tokend, e.g. http://127.0.0.1:18080")
 
+# The regions the server serves, main one first. A malformed list is a broken setup too.
+REGIONS = [r.strip() for r in os.environ.get("TOKEND_REGIONS", "fr-par,nl-ams,pl-waw").split(",") if r.strip()]
+if not REGIONS or len(set(REGIONS)) != len(REGIONS) or not all(re.fullmatch(r"[a-z]{2}-[a-z0-9]{2,8}", r) for r in REGIONS):
+    raise RuntimeError(f"TOKEND_REGIONS must be distinct region names like fr-par,nl-ams: {os.environ.get('TOKEND_REGIONS')!r}")
+MAIN_REGION = REGIONS[0]
+
 # The SDK validates credential formats client-side; in open mode any non-empty key is accepted.
 ACCESS_KEY = "SCWXXXXXXXXXXXXXXXXX"
 SECRET_KEY = str(uuid.uuid4())
@@ -41,7 +50,14 @@ SECRET_PATTERN = re.compile(r"^tkd_[A-Za-z0-9_-]+$")
 # ---------------------------------------------------------------- helpers
 
 
-def make_api(project_id=PROJECT_A, region="fr-par"):
+def needs_regions(count):
+    """Skips a test that needs `count` distinct regions when TOKEND_REGIONS lists fewer."""
+    return pytest.mark.skipif(
+        len(REGIONS) < count,
+        reason=f"needs {count} regions; TOKEND_REGIONS serves only {','.join(REGIONS)}")
+
+
+def make_api(project_id=PROJECT_A, region=MAIN_REGION):
     """The SDK's regional Cockpit API, pointed at tokend.
 
     project_id=None builds a client with no default project: then the SDK neither fills
@@ -56,7 +72,7 @@ def make_api(project_id=PROJECT_A, region="fr-par"):
     return CockpitV1RegionalAPI(client)
 
 
-def create(api, name, scopes, region="fr-par", project_id=PROJECT_A):
+def create(api, name, scopes, region=MAIN_REGION, project_id=PROJECT_A):
     return api.create_token(name=name, token_scopes=list(scopes), region=region, project_id=project_id)
 
 
@@ -137,12 +153,13 @@ def empty_server():
     """Empties every region so that each test sees only its own tokens."""
     response = requests.post(f"{TOKEND_URL}/_tokend/reset", timeout=30)
     assert response.status_code == 200, response.text
-    assert set(response.json()["reset"]) == {"fr-par", "nl-ams", "pl-waw"}
+    # The server resets what it serves: exactly TOKEND_REGIONS, or the setup is wrong.
+    assert sorted(response.json()["reset"]) == sorted(REGIONS), f"TOKEND_REGIONS={','.join(REGIONS)}"
 
 
 @pytest.fixture
 def api():
-    """A client with default project A and region fr-par."""
+    """A client with default project A and the main region."""
     return make_api()
 
 
@@ -155,29 +172,50 @@ def api_any_project():
 # ---------------------------------------------------------------- 1. create and get, per region
 
 
+def test_create_and_get_in_the_main_region(api):
+    token = create(api, "main-token", [TokenScope.WRITE_ONLY_METRICS, TokenScope.READ_ONLY_LOGS])
+    assert_fresh_token(token, name="main-token", scopes={"write_only_metrics", "read_only_logs"},
+                       region=MAIN_REGION, project_id=PROJECT_A)
+    # The secret is shown once: a get returns the same token with secret_key null.
+    assert_same_token_without_secret(api.get_token(token_id=token.id), token)
+
+
+@needs_regions(2)
 def test_create_and_get_in_two_regions(api):
+    first, second = REGIONS[:2]
     par = create(api, "par-token", [TokenScope.WRITE_ONLY_METRICS, TokenScope.READ_ONLY_LOGS])
-    ams = create(api, "ams-token", [TokenScope.FULL_ACCESS_ALERT_MANAGER], region="nl-ams", project_id=PROJECT_B)
+    ams = create(api, "ams-token", [TokenScope.FULL_ACCESS_ALERT_MANAGER], region=second, project_id=PROJECT_B)
 
     assert_fresh_token(par, name="par-token", scopes={"write_only_metrics", "read_only_logs"},
-                       region="fr-par", project_id=PROJECT_A)
+                       region=first, project_id=PROJECT_A)
     assert_fresh_token(ams, name="ams-token", scopes={"full_access_alert_manager"},
-                       region="nl-ams", project_id=PROJECT_B)
+                       region=second, project_id=PROJECT_B)
     assert par.id != ams.id and par.secret_key != ams.secret_key
 
     # The secret is shown once: a get returns the same token with secret_key null.
     assert_same_token_without_secret(api.get_token(token_id=par.id), par)
-    assert_same_token_without_secret(api.get_token(token_id=ams.id, region="nl-ams"), ams)
+    assert_same_token_without_secret(api.get_token(token_id=ams.id, region=second), ams)
 
 
+@needs_regions(3)
 def test_a_token_exists_only_in_its_own_region(api):
+    _, second, third = REGIONS[:3]
     par = create(api, "par-only", [TokenScope.READ_ONLY_METRICS])
 
-    assert_not_found(expect_error(404, api.get_token, token_id=par.id, region="nl-ams"), par.id)
-    assert_not_found(expect_error(404, api.delete_token, token_id=par.id, region="pl-waw"), par.id)
-    assert api.list_tokens(region="nl-ams").total_count == 0
+    assert_not_found(expect_error(404, api.get_token, token_id=par.id, region=second), par.id)
+    assert_not_found(expect_error(404, api.delete_token, token_id=par.id, region=third), par.id)
+    assert api.list_tokens(region=second).total_count == 0
     # The failed cross-region delete left the token alone.
     assert api.get_token(token_id=par.id).id == par.id
+
+
+def test_an_unserved_region_is_an_argument_error_naming_the_served_ones(api):
+    # A well-formed region this server does not serve (in --direct mode: fr-par's neighbours).
+    unserved = next(r for r in ("nl-ams", "pl-waw", "fr-par", "de-fra") if r not in REGIONS)
+    detail = assert_invalid_arguments(expect_error(400, api.list_tokens, region=unserved), "region")
+    for served in REGIONS:
+        assert served in detail["help_message"], detail
+    assert unserved in detail["help_message"] and detail["help_message"].count(unserved) == 1, detail
 
 
 def test_duplicate_scopes_collapse(api):
@@ -395,7 +433,7 @@ def test_wire_shape_that_the_sdk_does_not_check(api):
     """The SDK's unmarshalling ignores field order, null vs absent and headers; other
     clients do not, so check those on the raw responses."""
     headers = {"X-Auth-Token": SECRET_KEY}
-    tokens_url = f"{TOKEND_URL}/cockpit/v1/regions/fr-par/tokens"
+    tokens_url = f"{TOKEND_URL}/cockpit/v1/regions/{MAIN_REGION}/tokens"
     contract_order = ["id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region"]
     timestamp = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
@@ -406,7 +444,8 @@ def test_wire_shape_that_the_sdk_does_not_check(api):
     assert created.headers.get("X-Request-Id")
     created_json = created.json()
     assert list(created_json)[:8] == contract_order
-    assert list(created_json)[8:] == ["secret_prefix"]
+    # tokend's extensions follow the public fields (the SDK ignores them).
+    assert list(created_json)[8:] == ["secret_prefix", "expires_at", "last_used_at", "status"]
     assert created_json["secret_key"].startswith(created_json["secret_prefix"])
     assert timestamp.match(created_json["created_at"]) and timestamp.match(created_json["updated_at"])
 

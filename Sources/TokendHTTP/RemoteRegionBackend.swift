@@ -8,8 +8,10 @@ import NIOHTTP1
 import Synchronization
 import TokendCore
 
-/// A region served by its own tokend elsewhere: requests are relayed over HTTP, bodies
-/// streamed both ways. Management auth is checked by the region itself, so relaying adds
+/// A region served by its own tokend elsewhere: requests are relayed over HTTP. Request
+/// bodies are read first (they are at most 64 KiB, the regions' own limit), so a request
+/// the client retries on a fresh connection can be sent again; answers are streamed back.
+/// Management auth is checked by the region itself, so relaying adds
 /// no hole. A region that cannot answer properly within its timeouts is a 503
 /// `out_of_stock` naming it; nothing is remembered between requests, so a region that
 /// comes back is used again at once.
@@ -28,6 +30,8 @@ public final class RemoteRegionBackend: RegionBackend {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(connectTimeoutMilliseconds)), read: readTimeout))
         configuration.decompression = .disabled
+        // A refused connection is an answer: fail at once instead of retrying until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -38,10 +42,8 @@ public final class RemoteRegionBackend: RegionBackend {
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)
         upstream.headers = HopByHop.relayed(request.headers)
         if let id = context.requestID { upstream.headers.replaceOrAdd(name: "X-Request-Id", value: id) }
-        if request.method != .get && request.method != .delete || request.headers[.contentLength] != nil {
-            let length = request.headers[.contentLength].flatMap(Int64.init).map(HTTPClientRequest.Body.Length.known) ?? .unknown
-            upstream.body = .stream(request.body, length: length)
-        }
+        let body = try await request.body.collect(upTo: RequestLimits.bodyBytes)
+        if body.readableBytes > 0 { upstream.body = .bytes(body) }
         let answer = try await send(upstream, logger: context.logger)
         var headers = HTTPFields()
         for header in answer.headers where !HopByHop.isDropped(header.name, from: answer.headers) && header.name.lowercased() != "date" {
@@ -57,8 +59,10 @@ public final class RemoteRegionBackend: RegionBackend {
         do {
             let answer = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
             let body = try await answer.body.collect(upTo: 1 << 20)
-            let report = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            let mine = (report?["regions"] as? [[String: Any]])?.first { $0["region"] as? String == region.rawValue }
+            guard let report = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
+                throw unavailable("its health answer is not a JSON object")
+            }
+            let mine = (report["regions"] as? [[String: Any]])?.first { $0["region"] as? String == region.rawValue }
             if mine?["state"] as? String != RegionHealth.State.ok.rawValue {
                 failure = (mine?["last_error"] as? String) ?? "the server at \(baseURL) does not serve \(region) healthily"
             }
@@ -96,7 +100,7 @@ public final class RemoteRegionBackend: RegionBackend {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw recordFailure(unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), cause: error, logger: logger)
         } catch {
-            throw recordFailure(unavailable("cannot reach its server"), cause: error, logger: logger)
+            throw recordFailure(unavailable("no HTTP answer from its server"), cause: error, logger: logger)
         }
         guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
             throw recordFailure(unavailable("its server answered \(answer.status.code) without JSON"),

@@ -42,7 +42,12 @@ struct TestEndpoints {
         let regions = try request.uri.queryParameters["region"].map { name throws(TokendError) in
             [try frontDoor.backend(named: String(name))]
         } ?? frontDoor.servedRegions.compactMap { frontDoor.backends[$0] }
-        for backend in regions { try await backend.reset() }
+        // Every region is tried, so one that is down does not keep the others from being reset.
+        var failures: [any Error] = []
+        for backend in regions {
+            do { try await backend.reset() } catch { failures.append(error) }
+        }
+        if let failure = failures.first { throw failure }
         context.logger.notice("store reset", metadata: ["regions": "\(regions.map(\.region.rawValue))"])
         var json = JSONWriter()
         json.object { json in
