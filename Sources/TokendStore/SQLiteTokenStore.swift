@@ -8,6 +8,7 @@ public final class SQLiteTokenStore: TokenStore {
     public let region: RegionName
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
+    private let inserts: GroupCommit<(StoredToken, ActivityRecord)>
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
@@ -22,6 +23,7 @@ public final class SQLiteTokenStore: TokenStore {
     private init(region: RegionName, database: any DatabaseWriter) throws {
         self.region = region
         self.database = database
+        self.inserts = GroupCommit(database: database) { db, item in try Self.write(item.0, item.1, db) }
         try TokenStoreMigrations.migrator.migrate(database)
     }
 
@@ -36,16 +38,19 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func insert(_ stored: StoredToken, activity: ActivityRecord) async throws {
+        try await mapStorageErrors { try await inserts.submit((stored, activity)) }
+    }
+
+    /// Writes one token and its `api_key.created` event; run by `inserts` inside a group commit.
+    private static func write(_ stored: StoredToken, _ activity: ActivityRecord, _ db: Database) throws {
         let token = stored.token
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
-                            token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
-                            token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
-                            token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
-            try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
-        }
+        try db.execute(
+            sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
+                        token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
+                        token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
+                        token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
+        try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
     }
 
     public func token(id: TokenID) async throws -> Token? {
