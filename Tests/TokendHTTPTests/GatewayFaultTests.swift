@@ -14,13 +14,14 @@ import TokendStore
     static let readTimeoutMilliseconds = 300
 
     /// Runs `body` against a front door with a local fr-par and a remote nl-ams at `baseURL`.
-    func withGateway(remoteAt baseURL: String, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withGateway(remoteAt baseURL: String, readTimeoutMilliseconds: Int = Self.readTimeoutMilliseconds,
+                     _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let local = LocalRegionBackend(
             service: RegionTokenService(region: RegionName("fr-par")!, store: try SQLiteTokenStore.inMemory(region: RegionName("fr-par")!),
                                         hasher: TestServer.hasher),
             access: .open)
         let remote = RemoteRegionBackend(region: RegionName("nl-ams")!, baseURL: baseURL,
-                                         connectTimeoutMilliseconds: 200, readTimeoutMilliseconds: Self.readTimeoutMilliseconds)
+                                         connectTimeoutMilliseconds: 200, readTimeoutMilliseconds: readTimeoutMilliseconds)
         do {
             try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
         } catch {
@@ -98,7 +99,8 @@ import TokendStore
         logger.logLevel = .critical
         let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await upstream.test(.live) { upstreamClient in
-            try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)") { client in
+            // Generous timeout: this test is about what is relayed, not about slowness.
+            try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
                 let answer = try await client.call(.get, tokensPath("nl-ams") + "?page=2", headers: [
                     .authToken: "k", .requestID: "relay-check-1", .connection: "close, X-Private", HTTPField.Name("X-Private")!: "hop",
                     .te: "trailers",
