@@ -20,10 +20,23 @@ public struct RegionTokenService: Sendable {
 
     /// Creates a token and returns it with its secret; the answer comes after the commit.
     public func create(_ request: CreateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
+        guard case .created(let issued) = try await create(request, idempotencyKey: nil, by: origin) else {
+            preconditionFailure("a create without an idempotency key always creates")
+        }
+        return issued
+    }
+
+    /// Creates a token, or with an `Idempotency-Key` already used for this same request,
+    /// answers the token that first create made.
+    public func create(_ request: CreateTokenRequest, idempotencyKey key: IdempotencyKey?,
+                       by origin: RequestOrigin) async throws -> CreateOutcome {
         guard origin.principal.projects.allows(request.projectID) else {
             throw TokendError.permissionsDenied(action: "write", resource: "project \(request.projectID)")
         }
         let now = clock.now()
+        if let key, let earlier = try await store.idempotencyRecord(key, since: now.adding(seconds: -IdempotencyKey.window)) {
+            return try await replay(earlier, of: request)
+        }
         if let expiresAt = request.expiresAt, expiresAt <= now {
             throw TokendError.invalidArgument("expires_at", .constraint, "expires_at must lie in the future")
         }
@@ -32,9 +45,28 @@ public struct RegionTokenService: Sendable {
             id: .random(), projectID: request.projectID, name: request.name ?? .generated(),
             createdAt: now, updatedAt: now, scopes: request.scopes, region: region,
             secretPrefix: digest.displayPrefix, expiresAt: request.expiresAt)
-        try await store.insert(StoredToken(token: token, secretHash: digest.hash),
-                               activity: record(.created, token, origin, at: now))
-        return IssuedToken(token: token, secret: secret)
+        let idempotency = key.map { IdempotencyRecord(key: $0, fingerprint: request.fingerprint, tokenID: token.id, createdAt: now) }
+        do {
+            try await store.insert(StoredToken(token: token, secretHash: digest.hash),
+                                   activity: record(.created, token, origin, at: now), idempotency: idempotency)
+        } catch {
+            // A concurrent create with the same key won the race: answer as its retry.
+            if let key, let earlier = try? await store.idempotencyRecord(key, since: now.adding(seconds: -IdempotencyKey.window)) {
+                return try await replay(earlier, of: request)
+            }
+            throw error
+        }
+        return .created(IssuedToken(token: token, secret: secret))
+    }
+
+    private func replay(_ earlier: IdempotencyRecord, of request: CreateTokenRequest) async throws -> CreateOutcome {
+        guard earlier.fingerprint == request.fingerprint else {
+            throw TokendError.conflict(message: "this Idempotency-Key was used for a different create request")
+        }
+        guard let token = try await store.token(id: earlier.tokenID) else {
+            throw TokendError.conflict(message: "the token this Idempotency-Key created (\(earlier.tokenID)) has since been deleted")
+        }
+        return .replayed(token)
     }
 
     /// A token the caller may see. Another project's token is "not found", like a missing

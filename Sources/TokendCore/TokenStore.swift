@@ -4,7 +4,11 @@
 /// Every write answers only after it is durable, and a management change commits with its
 /// audit event in one transaction. Storage failures surface as `TokendError.unavailable`.
 public protocol TokenStore: Sendable {
-    func insert(_ token: StoredToken, activity: ActivityRecord) async throws
+    /// Stores a new token with its `api_key.created` event and, for an idempotent create, its
+    /// key (a key already taken makes the insert fail).
+    func insert(_ token: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws
+    /// The record of an idempotency key used at or after `since`.
+    func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord?
     func token(id: TokenID) async throws -> Token?
     func list(_ query: TokenListQuery) async throws -> TokenPage
     /// Deletes the token if the caller may see its project; returns it, or nil if there was none to delete.

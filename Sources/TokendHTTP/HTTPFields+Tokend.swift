@@ -13,6 +13,8 @@ extension HTTPField.Name {
     static let originalMethod = HTTPField.Name("X-Original-Method")!
     static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
     static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
 }
 
 extension Response {

@@ -2,7 +2,8 @@ import TokendCore
 
 extension JSONWriter {
     /// A Token in the public API's field order; extension fields follow the public ones.
-    mutating func token(_ token: Token, secret: String? = nil, now: Timestamp) {
+    /// `replayed`: the answer repeats an idempotent create, whose secret was shown only once.
+    mutating func token(_ token: Token, secret: String? = nil, now: Timestamp, replayed: Bool = false) {
         object { json in
             json.field("id", token.id.rawValue)
             json.field("project_id", token.projectID.rawValue)
@@ -18,6 +19,9 @@ extension JSONWriter {
             json.field("expires_at", token.expiresAt?.rfc3339)
             json.field("last_used_at", token.lastUsedAt?.rfc3339)
             json.field("status", token.status(at: now).rawValue)
+            if replayed {
+                json.field("idempotent_replay", "this repeats the answer to an earlier create with the same Idempotency-Key; its secret was shown only then")
+            }
         }
     }
 

@@ -22,10 +22,17 @@ struct TokensController {
 
     @Sendable func create(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let origin = try authenticate(request, context)
+        let key = try IdempotencyKey.parse(request.headers[.idempotencyKey])
         let body = try await request.jsonBody()
-        let issued = try await service.create(try CreateTokenRequest.parse(body: body), by: origin)
-        log("token created", issued.token, origin, context)
-        return tokenAnswer(issued.token, secret: issued.secret)
+        switch try await service.create(try CreateTokenRequest.parse(body: body), idempotencyKey: key, by: origin) {
+        case .created(let issued):
+            log("token created", issued.token, origin, context)
+            return tokenAnswer(issued.token, secret: issued.secret)
+        case .replayed(let token):
+            var response = tokenAnswer(token, replayed: true)
+            response.headers[.idempotentReplayed] = "true"
+            return response
+        }
     }
 
     @Sendable func get(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -80,9 +87,9 @@ struct TokensController {
         RequestOrigin(principal: try access.authenticate(key: request.headers[.authToken]), requestID: context.requestID)
     }
 
-    private func tokenAnswer(_ token: Token, secret: String? = nil) -> Response {
+    private func tokenAnswer(_ token: Token, secret: String? = nil, replayed: Bool = false) -> Response {
         var json = JSONWriter()
-        json.token(token, secret: secret, now: service.now())
+        json.token(token, secret: secret, now: service.now(), replayed: replayed)
         return .json(json.text)
     }
 

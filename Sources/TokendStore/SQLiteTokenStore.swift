@@ -8,7 +8,14 @@ public final class SQLiteTokenStore: TokenStore {
     public let region: RegionName
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
-    private let inserts: GroupCommit<(StoredToken, ActivityRecord)>
+    private let inserts: GroupCommit<NewToken>
+
+    /// One create, as group commit writes it.
+    struct NewToken: Sendable {
+        let stored: StoredToken
+        let activity: ActivityRecord
+        let idempotency: IdempotencyRecord?
+    }
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
@@ -23,7 +30,7 @@ public final class SQLiteTokenStore: TokenStore {
     private init(region: RegionName, database: any DatabaseWriter) throws {
         self.region = region
         self.database = database
-        self.inserts = GroupCommit(database: database) { db, item in try Self.write(item.0, item.1, db) }
+        self.inserts = GroupCommit(database: database) { db, item in try Self.write(item, db) }
         try TokenStoreMigrations.migrator.migrate(database)
     }
 
@@ -37,12 +44,26 @@ public final class SQLiteTokenStore: TokenStore {
         return configuration
     }
 
-    public func insert(_ stored: StoredToken, activity: ActivityRecord) async throws {
-        try await mapStorageErrors { try await inserts.submit((stored, activity)) }
+    public func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws {
+        try await mapStorageErrors { try await inserts.submit(NewToken(stored: stored, activity: activity, idempotency: idempotency)) }
     }
 
-    /// Writes one token and its `api_key.created` event; run by `inserts` inside a group commit.
-    private static func write(_ stored: StoredToken, _ activity: ActivityRecord, _ db: Database) throws {
+    public func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?",
+                             arguments: [key.rawValue, since.microsecondsSinceEpoch]).flatMap { row in
+                (row[1] as String?).flatMap(TokenID.init).map { tokenID in
+                    IdempotencyRecord(key: key, fingerprint: Array(row[0] as Data), tokenID: tokenID,
+                                      createdAt: Timestamp(microsecondsSinceEpoch: row[2]))
+                }
+            }
+        }
+    }
+
+    /// Writes one token, its `api_key.created` event and its idempotency key; run by
+    /// `inserts` inside a group commit.
+    private static func write(_ new: NewToken, _ db: Database) throws {
+        let (stored, activity) = (new.stored, new.activity)
         let token = stored.token
         try db.execute(
             sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -51,6 +72,14 @@ public final class SQLiteTokenStore: TokenStore {
                         token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
                         token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
         try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
+        if let record = new.idempotency {
+            let expired = record.createdAt.adding(seconds: -IdempotencyKey.window).microsecondsSinceEpoch
+            // Keys past their window are forgotten here; the index makes this a no-op when there are none.
+            try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [expired])
+            try db.execute(sql: "INSERT INTO idempotency (key, fingerprint, token_id, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [record.key.rawValue, Data(record.fingerprint), record.tokenID.rawValue,
+                                       record.createdAt.microsecondsSinceEpoch])
+        }
     }
 
     public func token(id: TokenID) async throws -> Token? {
@@ -148,7 +177,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func removeAll() async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM token; DELETE FROM activity") }
+        try await write { db in try db.execute(sql: "DELETE FROM token; DELETE FROM activity; DELETE FROM idempotency") }
     }
 
     public func checkHealth() async throws {

@@ -46,6 +46,17 @@ enum TokenStoreMigrations {
                 CREATE INDEX activity_by_token ON activity (token_id, id);
                 """)
         }
+        migrator.registerMigration("v3: idempotency keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotency (
+                    key         TEXT    NOT NULL PRIMARY KEY,
+                    fingerprint BLOB    NOT NULL, -- SHA-256 of the create request it was used for
+                    token_id    TEXT    NOT NULL,
+                    created_at  INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX idempotency_by_age ON idempotency (created_at);
+                """)
+        }
         return migrator
     }
 }

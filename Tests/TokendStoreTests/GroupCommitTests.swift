@@ -23,7 +23,7 @@ import TokendCore
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID()).sqlite").path
         let store = try SQLiteTokenStore(region: region, path: path)
         let duplicate = storedToken()
-        try await store.insert(duplicate, activity: created(duplicate))
+        try await store.insert(duplicate, activity: created(duplicate), idempotency: nil)
 
         let outcomes = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<200 {
@@ -31,7 +31,7 @@ import TokendCore
                     // Every 50th write reuses an existing id: it must fail, and only it.
                     let stored = index % 50 == 0 ? duplicate : storedToken()
                     do {
-                        try await store.insert(stored, activity: created(stored))
+                        try await store.insert(stored, activity: created(stored), idempotency: nil)
                         return true
                     } catch {
                         return false

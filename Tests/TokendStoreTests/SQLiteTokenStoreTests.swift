@@ -49,7 +49,7 @@ import TokendCore
         let store = try SQLiteTokenStore(region: region, path: path)
         let probe = try DatabaseQueue(path: path)
         #expect(try await probe.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens", "v2: expiry, last use, rotation grace, audit trail"])
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens", "v2: expiry, last use, rotation grace, audit trail", "v3: idempotency keys"])
         try await store.checkHealth()
     }
 
