@@ -10,11 +10,10 @@ struct Gateway: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(help: "Folder of region files (<region>.json).")
-    var regions = "regions"
+    @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
-        let definitions = try RegionCatalog.load(directory: regions)
+        let definitions = try regionsFolder.load()
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
         var backends: [any RegionBackend] = locals.isEmpty ? [] : try options.openLocalRegions(locals, access: access)

@@ -9,11 +9,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
-    @Option(help: "Folder of region files (<region>.json).")
-    var regions = "regions"
+    @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
-        let definitions = try RegionCatalog.load(directory: regions)
+        let definitions = try regionsFolder.load()
         let access = try options.managementAccess()
         let backends = try options.openLocalRegions(definitions.map(\.name), access: access)
         try await options.serve(backends, access: access)
