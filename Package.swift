@@ -47,7 +47,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The console and the OpenAPI document, served as they are (see ServedFiles).
+            resources: [.copy("Resources")]
         ),
         .executableTarget(
             name: "tokend",

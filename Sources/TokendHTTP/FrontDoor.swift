@@ -8,10 +8,12 @@ import TokendCore
 public struct FrontDoor: Sendable {
     public let backends: [RegionName: any RegionBackend]
     public let access: ManagementAccess
+    public let files: ServedFiles
 
-    public init(backends: [any RegionBackend], access: ManagementAccess) {
+    public init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled) {
         self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
         self.access = access
+        self.files = files
     }
 
     var servedRegions: [RegionName] { backends.keys.sorted() }
@@ -31,6 +33,7 @@ public struct FrontDoor: Sendable {
             }
         }
         TestEndpoints(frontDoor: self).addRoutes(to: router)
+        files.addRoutes(to: router)
         return router
     }
 

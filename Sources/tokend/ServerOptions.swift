@@ -39,6 +39,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("usage-flush-ms"), help: "How often verify's last-use times and refusal counts are written, in milliseconds.")
     var usageFlushMilliseconds = 1_000
 
+    @Option(name: .customLong("assets-dir"), help: "Serve the console and OpenAPI document from this folder instead of the built-in copy (for development).")
+    var assetsDirectory: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -86,7 +89,8 @@ extension ServerOptions {
             "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
             "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
         ])
-        let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access),
+        let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
+        let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access, files: files),
                                    listen: ListenSettings(host: host, port: port), logger: logger,
                                    usageFlushInterval: .milliseconds(usageFlushMilliseconds))
         try await app.runService()
