@@ -12,7 +12,7 @@ public struct ServedFiles: Sendable {
 
     /// The copy built into the package resources.
     public static var bundled: ServedFiles {
-        ServedFiles(directory: Bundle.module.resourceURL!.appendingPathComponent("Resources").path)
+        ServedFiles(directory: Bundle.module.bundleURL.appendingPathComponent("Resources").path)
     }
 
     func addRoutes(to router: Router<TokendRequestContext>) {
