@@ -16,6 +16,8 @@ public struct IdempotencyKey: Sendable, Hashable {
         }
         return IdempotencyKey(rawValue: text)
     }
+
+    init(rawValue: String) { self.rawValue = rawValue }
 }
 
 /// What the store remembers of a key: which request it was used for, and its token.

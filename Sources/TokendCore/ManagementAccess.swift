@@ -6,10 +6,14 @@ public struct ManagementPrincipal: Sendable, Hashable {
     /// The key's first characters, safe to log and to show in an audit trail.
     public let keyPrefix: String
     public let projects: ProjectAccess
+    /// Tells keys apart without holding them (a digest of the key): what per-caller state,
+    /// like idempotency keys, is filed under.
+    public let identity: String
 
-    public init(keyPrefix: String, projects: ProjectAccess) {
+    public init(keyPrefix: String, projects: ProjectAccess, identity: String) {
         self.keyPrefix = keyPrefix
         self.projects = projects
+        self.identity = identity
     }
 }
 
@@ -28,7 +32,7 @@ public enum ManagementAccess: Sendable {
         }
         switch self {
         case .open:
-            return ManagementPrincipal(keyPrefix: Keyring.displayPrefix(of: key), projects: .all)
+            return ManagementPrincipal(keyPrefix: Keyring.displayPrefix(of: key), projects: .all, identity: Keyring.digest(key).hexString)
         case .keys(let keyring):
             guard let principal = keyring.principal(for: key) else {
                 throw .authenticationDenied(method: .apiKey, reason: .notFound)
@@ -51,8 +55,9 @@ public struct Keyring: Sendable {
     public init(entries: [(key: String, projects: ProjectAccess)]) {
         var principals: [[UInt8]: ManagementPrincipal] = [:]
         for entry in entries {
-            principals[Self.digest(entry.key)] =
-                ManagementPrincipal(keyPrefix: Self.displayPrefix(of: entry.key), projects: entry.projects)
+            let digest = Self.digest(entry.key)
+            principals[digest] = ManagementPrincipal(keyPrefix: Self.displayPrefix(of: entry.key), projects: entry.projects,
+                                                     identity: digest.hexString)
         }
         self.principals = principals
     }
@@ -61,7 +66,7 @@ public struct Keyring: Sendable {
         principals[Self.digest(key)]
     }
 
-    private static func digest(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Array(key.utf8))) }
+    static func digest(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Array(key.utf8))) }
 
     static func displayPrefix(of key: String) -> String { String(key.prefix(8)) }
 

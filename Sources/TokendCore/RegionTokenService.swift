@@ -28,8 +28,10 @@ public struct RegionTokenService: Sendable {
 
     /// Creates a token, or with an `Idempotency-Key` already used for this same request,
     /// answers the token that first create made.
-    public func create(_ request: CreateTokenRequest, idempotencyKey key: IdempotencyKey?,
+    /// Idempotency keys are filed per management key: one caller's key never collides with another's.
+    public func create(_ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
                        by origin: RequestOrigin) async throws -> CreateOutcome {
+        let key = callerKey.map { IdempotencyKey(rawValue: origin.principal.identity + ":" + $0.rawValue) }
         guard origin.principal.projects.allows(request.projectID) else {
             throw TokendError.permissionsDenied(action: "write", resource: "project \(request.projectID)")
         }

@@ -64,7 +64,7 @@ extension Timestamp {
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
         else { return nil }
         var index = 19
         var micros = 0
@@ -83,7 +83,8 @@ extension Timestamp {
             guard index + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-                  let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6))
+                  let hours = number((index + 1)..<(index + 3)), let minutes = number((index + 4)..<(index + 6)),
+                  hours < 24, minutes < 60
             else { return nil }
             offsetSeconds = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
         default:
@@ -96,8 +97,16 @@ extension Timestamp {
         parts.tm_hour = Int32(hour)
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
-        let seconds = Int64(timegm(&parts)) - Int64(offsetSeconds)
-        self.init(microsecondsSinceEpoch: seconds * 1_000_000 + Int64(micros))
+        var local = Int64(timegm(&parts))
+        // timegm rolls impossible dates over (Feb 31 → Mar 3): refuse those instead.
+        var time = time_t(local)
+        var check = tm()
+        gmtime_r(&time, &check)
+        guard Int(check.tm_mday) == day, Int(check.tm_mon) == month - 1, Int(check.tm_year) == year - 1900 else { return nil }
+        local -= Int64(offsetSeconds)
+        // Years past 9999 (in UTC) cannot be written back as RFC 3339.
+        guard local < 253_402_300_800 else { return nil }
+        self.init(microsecondsSinceEpoch: local * 1_000_000 + Int64(micros))
     }
 
     public func adding(seconds: Int) -> Timestamp {

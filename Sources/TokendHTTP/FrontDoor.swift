@@ -48,7 +48,12 @@ public struct FrontDoor: Sendable {
         guard let backend = backends[parsed.region] else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
         }
-        return try await backend.respond(to: request, context: context)
+        do {
+            return try await backend.respond(to: request, context: context)
+        } catch let error as TokendError {
+            // A region that cannot answer is still answered in the proxy's terms (nginx mode).
+            return VerifyMode(request).refusal(error)
+        }
     }
 
     /// The backend of a region named in a path; an unknown name is an argument error that

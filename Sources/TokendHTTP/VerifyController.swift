@@ -60,18 +60,31 @@ enum VerifyMode {
 }
 
 extension DataOperation {
-    /// The operation a forwarded request performs: an explicit `X-Tokend-Operation` header
-    /// or `operation` query argument (`metrics.push`…), else the original method and URI as
-    /// nginx (`X-Original-*`) or Traefik (`X-Forwarded-*`) pass them. Nil when none says.
+    /// The operation a forwarded request performs, from every source present: an explicit
+    /// `operation` query argument or `X-Tokend-Operation` header (`metrics.push`…), and the
+    /// original method and URI as nginx (`X-Original-*`) or Traefik (`X-Forwarded-*`) pass
+    /// them. Proxies pass a client's own headers along too, so no source is trusted over
+    /// another: they must all agree, or the request is refused. A client can then only make
+    /// its own request fail, never widen it. Nil when no source says, or one names a path
+    /// we do not know.
     static func of(_ request: Request) throws(TokendError) -> DataOperation? {
-        if let explicit = request.headers[.tokendOperation] ?? request.uri.queryParameters["operation"].map(String.init) {
+        var found: [DataOperation?] = []
+        for explicit in [request.uri.queryParameters["operation"].map(String.init), request.headers[.tokendOperation]] {
+            guard let explicit else { continue }
             guard let operation = DataOperation(explicit) else {
                 throw .invalidArgument("operation", .format, "operation must be <metrics|logs|traces>.<push|query|rules|alerts>")
             }
-            return operation
+            found.append(operation)
         }
-        guard let uri = request.headers[.originalURI] ?? request.headers[.forwardedURI] else { return nil }
-        let method = request.headers[.originalMethod] ?? request.headers[.forwardedMethod] ?? request.method.rawValue
-        return DataOperation(method: method.uppercased(), path: uri)
+        for (uri, method) in [(HTTPField.Name.originalURI, HTTPField.Name.originalMethod), (.forwardedURI, .forwardedMethod)] {
+            guard let path = request.headers[uri] else { continue }
+            found.append(DataOperation(method: (request.headers[method] ?? request.method.rawValue).uppercased(), path: path))
+        }
+        guard let first = found.first else { return nil }
+        guard found.allSatisfy({ $0 == first }) else {
+            throw .invalidArgument("operation", .constraint,
+                                   "the request's operation sources (operation, X-Tokend-Operation, X-Original-*, X-Forwarded-*) disagree")
+        }
+        return first
     }
 }

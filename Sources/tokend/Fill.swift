@@ -37,7 +37,7 @@ struct Fill: AsyncParsableCommand {
 
     func run() async throws {
         let service = try options.openLocalRegions([RegionName(region)!], access: .open)[0].service
-        let origin = RequestOrigin(principal: ManagementPrincipal(keyPrefix: "fill", projects: .all), requestID: nil)
+        let origin = RequestOrigin(principal: try ManagementAccess.open.authenticate(key: "fill"), requestID: nil)
         let scopes = TokenScope.allCases
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in

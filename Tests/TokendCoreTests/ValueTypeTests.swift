@@ -50,3 +50,23 @@ import Testing
         #expect(TokenScopes(TokenScope.allCases).bitmask == 0x1FF)
     }
 }
+
+@Suite struct TimestampParsingTests {
+    @Test(arguments: [
+        ("2026-08-07T16:57:43.168927Z", "2026-08-07T16:57:43.168927Z"),
+        ("2026-08-07T16:57:43Z", "2026-08-07T16:57:43.000000Z"),
+        ("2026-08-07T18:57:43.1+02:00", "2026-08-07T16:57:43.100000Z"),
+        ("2026-08-07t16:57:43.123456789z", "2026-08-07T16:57:43.123456Z"),
+        ("2028-02-29T00:00:00Z", "2028-02-29T00:00:00.000000Z"),
+    ])
+    func validTimesParseToUTCMicroseconds(text: String, expected: String) {
+        #expect(Timestamp(rfc3339: text)?.rfc3339 == expected)
+    }
+
+    @Test(arguments: ["2030-02-31T00:00:00Z", "2030-04-31T12:00:00Z", "2027-02-29T00:00:00Z", "2030-01-01T00:00:60Z",
+                      "2030-01-01T00:00:00+99:99", "2030-01-01T24:00:00Z", "9999-12-31T23:59:59-23:59", "2030-01-01 00:00:00Z",
+                      "2030-01-01T00:00:00", "2030-01-01T00:00:00.Z", "tomorrow", ""])
+    func impossibleOrMalformedTimesAreRefused(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+}

@@ -14,6 +14,7 @@ import TokendStore
     static let readTimeoutMilliseconds = 300
 
     /// Runs `body` against a front door with a local fr-par and a remote nl-ams at `baseURL`.
+    /// A refused connection fails at once whatever the connect timeout, so it can be generous.
     func withGateway(remoteAt baseURL: String, readTimeoutMilliseconds: Int = Self.readTimeoutMilliseconds,
                      _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let local = LocalRegionBackend(
@@ -21,7 +22,7 @@ import TokendStore
                                         hasher: TestServer.hasher),
             access: .open)
         let remote = RemoteRegionBackend(region: RegionName("nl-ams")!, baseURL: baseURL,
-                                         connectTimeoutMilliseconds: 200, readTimeoutMilliseconds: readTimeoutMilliseconds)
+                                         connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
         do {
             try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
         } catch {
@@ -68,6 +69,19 @@ import TokendStore
             #expect(amsterdam["state"] as? String == "down")
             #expect((amsterdam["last_error"] as? String)?.contains("nl-ams") == true)
             #expect(regions.first { $0["region"] as? String == "fr-par" }?["state"] as? String == "ok")
+        }
+    }
+
+    @Test func verifyForAnUnreachableRegionStaysInNginxTerms() async throws {
+        try await withGateway(remoteAt: "http://127.0.0.1:\(try unusedPort())") { client in
+            let secret = SecretFormat.generate(region: RegionName("nl-ams")!)
+            let headers = VerifyTests.headers(secret)
+            let standard = try await client.call(.get, VerifyTests.verify, headers: headers)
+            #expect(standard.status == .serviceUnavailable)
+            #expect(standard.json["resource"] as? String == "region nl-ams")
+            let nginx = try await client.call(.get, VerifyTests.verify + "?mode=nginx", headers: headers)
+            #expect(nginx.status == .forbidden)
+            #expect(nginx.headers[.tokendStatus] == "503")
         }
     }
 

@@ -49,7 +49,7 @@ struct TestServer {
             try await Self.application(regionFrontDoor).test(.live) { regionServer in
                 let remotes = Self.regions.map { region in
                     RemoteRegionBackend(region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
-                                        connectTimeoutMilliseconds: 1_000, readTimeoutMilliseconds: 10_000)
+                                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
                 }
                 do {
                     try await Self.application(FrontDoor(backends: remotes, access: access)).test(.router, body)
@@ -65,7 +65,9 @@ struct TestServer {
     static func application(_ frontDoor: FrontDoor) -> some ApplicationProtocol {
         var logger = Logger(label: "tokend-test")
         logger.logLevel = .critical
-        return buildApplication(frontDoor: frontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
+        // Tests flush verify usage themselves (flushUsage), so the background flush must not race them.
+        return buildApplication(frontDoor: frontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger,
+                                usageFlushInterval: .seconds(3600))
     }
 }
 

@@ -297,3 +297,29 @@ final class Flag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
     func set() { value.withLock { $0 = true } }
 }
+
+/// Proxies pass a client's own headers to the auth request: no source of the operation may
+/// be trusted over another, so a client cannot name a narrower operation than it performs.
+@Suite struct OperationSpoofingTests {
+    @Test(arguments: [
+        [HTTPField.Name.originalURI: "/api/v1/push", .originalMethod: "POST", .tokendOperation: "metrics.query"],
+        [.forwardedURI: "/api/v1/push", .forwardedMethod: "POST", .originalURI: "/api/v1/query", .originalMethod: "GET"],
+        [.originalURI: "/api/v1/push", .originalMethod: "POST", .forwardedURI: "/prometheus/api/v1/query", .forwardedMethod: "GET"],
+    ])
+    func aReadTokenCannotPushByAddingHeaders(spoof: [HTTPField.Name: String]) async throws {
+        try await TestServer().run { client in
+            let secret = try #require(try await client.createToken(scopes: ["read_only_metrics"])["secret_key"] as? String)
+            var headers = VerifyTests.headers(secret, operation: nil)
+            for (name, value) in spoof { headers[name] = value }
+            for path in [VerifyTests.verify, VerifyTests.verify + "?mode=nginx"] {
+                let answer = try await client.call(.get, path, headers: headers)
+                #expect(answer.status != .ok, "\(path) \(spoof)")
+            }
+            // The query argument set in the proxy's configuration is checked against the headers too.
+            var explicit = VerifyTests.headers(secret, operation: "metrics.query")
+            explicit[.tokendOperation] = "metrics.query"
+            #expect(try await client.call(.get, VerifyTests.verify + "?operation=metrics.push", headers: explicit).status != .ok)
+            #expect(try await client.call(.get, VerifyTests.verify + "?operation=metrics.query", headers: explicit).status == .ok)
+        }
+    }
+}

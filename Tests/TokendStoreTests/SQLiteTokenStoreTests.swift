@@ -7,7 +7,7 @@ import TokendCore
 @Suite struct SQLiteTokenStoreTests {
     let region = RegionName("fr-par")!
     let hasher = SecretHasher(keyBytes: Array(repeating: 9, count: 32))
-    let caller = ManagementPrincipal(keyPrefix: "test", projects: .all)
+    let caller = try! ManagementAccess.open.authenticate(key: "test")
     var origin: RequestOrigin { RequestOrigin(principal: caller, requestID: "test") }
 
     func temporaryDirectory() throws -> String {
