@@ -48,6 +48,26 @@ import Testing
         }
     }
 
+    @Test func theOpenAPIDocumentAndTheConsoleAreServedAsTheyShip() async throws {
+        try await TestServer().run { client in
+            let document = try await client.call(.get, "/_tokend/openapi.yaml", headers: [:])
+            #expect(document.status == .ok)
+            #expect(document.headers[.contentType] == "application/yaml")
+            let shipped = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../api-spec/openapi.yaml"), encoding: .utf8)
+            #expect(document.text == shipped)
+            let console = try await client.call(.get, "/console", headers: [:])
+            #expect(console.status == .ok)
+            #expect(console.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(console.text.contains("<html"))
+            for sneaky in ["/console/..%2Fopenapi.yaml", "/console/.hidden", "/console/missing.js"] {
+                let answer = try await client.call(.get, sneaky, headers: [:])
+                #expect(answer.status == .notFound, "\(sneaky)")
+                #expect(answer.json["type"] as? String == "not_found")
+            }
+        }
+    }
+
     @Test func healthReportsEveryRegion() async throws {
         try await TestServer().run { client in
             let answer = try await client.call(.get, "/_tokend/health", headers: [:])
