@@ -64,7 +64,7 @@ extension DataOperation {
     /// `operation` query argument or `X-Tokend-Operation` header (`metrics.push`…), and the
     /// original method and URI as nginx (`X-Original-*`) or Traefik (`X-Forwarded-*`) pass
     /// them. Proxies pass a client's own headers along too, so no source is trusted over
-    /// another: they must all agree, or the request is refused. A client can then only make
+    /// another: they must all agree, or the request is refused (403). A client can then only make
     /// its own request fail, never widen it. Nil when no source says, or one names a path
     /// we do not know.
     static func of(_ request: Request) throws(TokendError) -> DataOperation? {
@@ -82,8 +82,8 @@ extension DataOperation {
         }
         guard let first = found.first else { return nil }
         guard found.allSatisfy({ $0 == first }) else {
-            throw .invalidArgument("operation", .constraint,
-                                   "the request's operation sources (operation, X-Tokend-Operation, X-Original-*, X-Forwarded-*) disagree")
+            throw .permissionsDenied(action: "disagreeing operations",
+                                     resource: "operation, X-Tokend-Operation, X-Original-* and X-Forwarded-* name different operations")
         }
         return first
     }

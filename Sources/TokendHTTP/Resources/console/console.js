@@ -7,10 +7,11 @@ const GROUPS = {
   Rules: ['full_access_metrics_rules', 'full_access_logs_rules'],
   Alerts: ['full_access_alert_manager'],
 };
+// By signal, so the fine list reads metrics, logs, traces, alerts.
 const SCOPES = [
   'read_only_metrics', 'write_only_metrics', 'full_access_metrics_rules',
   'read_only_logs', 'write_only_logs', 'full_access_logs_rules',
-  'full_access_alert_manager', 'read_only_traces', 'write_only_traces',
+  'read_only_traces', 'write_only_traces', 'full_access_alert_manager',
 ];
 const EVENTS = {
   'api_key.created': 'Created', 'api_key.rotated': 'Rotated',
@@ -120,17 +121,18 @@ function showError(scope, error) {
   slot.textContent = general.join(' ');
   // A refused key is the key's fault wherever it shows up.
   if (error.status === 401) {
+    renderKey(true);
     $('#key-input-error').textContent = explain(error);
     $('#key-input').setAttribute('aria-invalid', 'true');
   }
   first?.focus();
 }
 
-// Runs one request on behalf of a form or view: its errors land in that scope, its
+// Runs one request on behalf of a form or view: its errors land in that scope, a form's
 // submit buttons are off meanwhile (no double submits), and what was typed stays.
 async function attempt(scope, request) {
   clearErrors(scope);
-  const buttons = $$('button:not([type="button"])', scope);
+  const buttons = scope instanceof HTMLFormElement ? $$('button:not([type="button"])', scope) : [];
   buttons.forEach((button) => { button.disabled = true; });
   scope.setAttribute('aria-busy', 'true');
   try {
@@ -510,10 +512,13 @@ function forgetKey() {
   load(state.view);
 }
 
-function renderKey() {
+// With a key set, the header only says which (its first characters are what the audit
+// trail shows as the actor); short keys are not shown at all.
+function renderKey(editing = false) {
   $('#key-input').value = state.key;
-  $('#key-forget').hidden = !state.key;
-  $('#key-use').textContent = state.key ? 'Change key' : 'Use key';
+  $('#key-edit').hidden = !!state.key && !editing;
+  $('#key-set').hidden = !state.key || editing;
+  $('#key-hint').textContent = state.key.length >= 16 ? `${state.key.slice(0, 8)}\u2026` : '\u2022\u2022\u2022\u2022';
   $('main').classList.toggle('locked', !state.key);
 }
 
@@ -542,6 +547,7 @@ function start() {
 
   $('#key-form').addEventListener('submit', useKey);
   $('#key-forget').addEventListener('click', forgetKey);
+  $('#key-change').addEventListener('click', () => { renderKey(true); $('#key-input').select(); });
   $('#project-form').addEventListener('submit', filterProject);
   $('#region-options').addEventListener('change', pickRegion);
   for (const button of $$('[data-view]')) {
