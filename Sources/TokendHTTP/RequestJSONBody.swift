@@ -4,8 +4,9 @@ import TokendCore
 
 extension Request {
     /// Reads the whole body (at most `RequestLimits.bodyBytes`) as a JSON document.
-    /// An empty body, bytes that are not JSON, or nesting deeper than the limit is an
-    /// `invalid_arguments` error naming the body, before anything is interpreted.
+    /// An empty body, bytes that are not UTF-8 JSON, nesting deeper than the limit or a key
+    /// given twice is an `invalid_arguments` error naming the body, before anything is
+    /// interpreted.
     func jsonBody() async throws -> JSONValue {
         guard let value = try await optionalJSONBody() else {
             throw TokendError.invalidArgument("body", .required, "a JSON object body is required")
@@ -17,10 +18,8 @@ extension Request {
     func optionalJSONBody() async throws -> JSONValue? {
         let buffer = try await body.collect(upTo: RequestLimits.bodyBytes)
         guard buffer.readableBytes > 0 else { return nil }
-        let bytes = buffer.readableBytesView
-        guard JSONNesting.depth(of: bytes) <= RequestLimits.jsonDepth else {
-            throw TokendError.invalidArgument("body", .constraint, "the body nests deeper than \(RequestLimits.jsonDepth) levels")
-        }
+        let bytes = Array(buffer.readableBytesView)
+        try JSONShape.check(bytes)
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
@@ -29,28 +28,68 @@ extension Request {
     }
 }
 
-/// Measures how deep a JSON text nests, without parsing it: a guard that runs before the
-/// (recursive) decoder sees a hostile body.
-enum JSONNesting {
-    static func depth(of bytes: some Sequence<UInt8>) -> Int {
-        var depth = 0, deepest = 0
-        var inString = false, escaped = false
-        for byte in bytes {
-            if inString {
-                if escaped { escaped = false }
-                else if byte == UInt8(ascii: "\\") { escaped = true }
-                else if byte == UInt8(ascii: "\"") { inString = false }
-                continue
+/// Checks a JSON text before the decoder sees it, for what the decoder would let through
+/// or handle badly:
+/// - bytes that are not UTF-8 (Foundation would also accept UTF-16 and UTF-32, which
+///   RFC 8259 does not allow between systems), and raw NULs;
+/// - nesting deeper than `RequestLimits.jsonDepth` (the decoder recurses);
+/// - an object key given twice (the decoder keeps one silently, and another parser in
+///   front of us might keep the other: both must read a body the same way).
+enum JSONShape {
+    private struct Container {
+        let isObject: Bool
+        var expectingKey: Bool
+        var keys: Set<String> = []
+    }
+
+    static func check(_ bytes: [UInt8]) throws(TokendError) {
+        guard String(validating: bytes, as: UTF8.self) != nil, !bytes.contains(0) else {
+            throw .invalidArgument("body", .format, "the request body is not valid JSON (UTF-8)")
+        }
+        var stack: [Container] = []
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                let end = closingQuote(bytes, after: index)
+                if var top = stack.last, top.isObject, top.expectingKey {
+                    // Keys are compared decoded, so "a" and "\u0061" are the same key.
+                    let raw = Data(bytes[index...min(end, bytes.count - 1)])
+                    if let key = try? JSONDecoder().decode(String.self, from: raw) {
+                        guard top.keys.insert(key).inserted else {
+                            throw .invalidArgument("body", .format, "the key \"\(key.prefix(64))\" appears twice in one object")
+                        }
+                    }
+                    top.expectingKey = false
+                    stack[stack.count - 1] = top
+                }
+                index = end
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                stack.append(Container(isObject: bytes[index] == UInt8(ascii: "{"), expectingKey: true))
+                guard stack.count <= RequestLimits.jsonDepth else {
+                    throw .invalidArgument("body", .constraint, "the body nests deeper than \(RequestLimits.jsonDepth) levels")
+                }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = stack.popLast()
+            case UInt8(ascii: ","):
+                if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true }
+            default:
+                break
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
-                deepest = max(deepest, depth)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
+            index += 1
+        }
+    }
+
+    /// The index of the quote that closes the string opening at `start` (or the last byte).
+    private static func closingQuote(_ bytes: [UInt8], after start: Int) -> Int {
+        var index = start + 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): index += 2
+            case UInt8(ascii: "\""): return index
+            default: index += 1
             }
         }
-        return deepest
+        return bytes.count - 1
     }
 }

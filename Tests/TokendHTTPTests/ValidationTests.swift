@@ -29,6 +29,9 @@ import Testing
         (#"{"project_id":"\#(projectA)","token_scopes":"read_only_logs"}"#, "token_scopes", "format"),
         (#"{"project_id":"\#(projectA)","token_scopes":[1]}"#, "token_scopes", "format"),
         (String(repeating: "[", count: 40) + String(repeating: "]", count: 40), "body", "constraint"),
+        (#"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"],"project_id":"not-a-uuid"}"#, "body", "format"),
+        (#"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"],"project\u005fid":"\#(projectB)"}"#, "body", "format"),
+        ("{\"project_id\":\"\(projectA)\",\"token_scopes\":[\"read_only_logs\"],\"name\":\"a\u{0}bc\"}", "body", "format"),
     ]
 
     @Test(arguments: badCreateBodies)
@@ -63,6 +66,31 @@ import Testing
             #expect(answer.status == .contentTooLarge)
             #expect(answer.json["type"] as? String == "payload_too_large")
             #expect(try await client.count() == 0)
+        }
+    }
+
+    @Test func aUTF16BodyIsAFormatError() async throws {
+        try await TestServer().run { client in
+            let text = #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#
+            let littleEndian: [UInt8] = text.utf16.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+            let withByteOrderMark: [UInt8] = [0xFF, 0xFE] + littleEndian
+            for bytes in [littleEndian, withByteOrderMark] {
+                let answer = try await client.execute(uri: tokensPath(), method: .post, headers: anyKey, body: ByteBuffer(bytes: bytes)) {
+                    Answer(status: $0.status, headers: $0.headers, text: String(buffer: $0.body))
+                }
+                #expect(answer.status == .badRequest)
+                #expect(answer.argumentNames == ["body"])
+            }
+            #expect(try await client.count() == 0)
+        }
+    }
+
+    @Test func nestedObjectsMayReuseAKeyOfTheirParent() async throws {
+        try await TestServer().run { client in
+            let answer = try await client.call(.post, tokensPath(), body: """
+                {"project_id":"\(projectA)","token_scopes":["read_only_logs"],"extra":{"project_id":1,"list":[{"a":1},{"a":2}]}}
+                """)
+            #expect(answer.status == .ok)
         }
     }
 
