@@ -110,21 +110,24 @@ function showError(scope, error) {
   const general = [];
   let first;
   for (const detail of error.data.type === 'invalid_arguments' ? error.data.details ?? [] : []) {
-    const field = $(`[data-argument="${detail.argument_name}"]`, scope);
+    const field = $(`[data-argument="${CSS.escape(detail.argument_name)}"]`, scope);
     if (!field) { general.push(detail.help_message); continue; }
     $(`#${field.id}-error`).textContent = detail.help_message;
     field.setAttribute('aria-invalid', 'true');
     first ??= field.matches('fieldset') ? $('input', field) : field;
   }
-  if (error.data.type !== 'invalid_arguments') general.push(explain(error));
-  const slot = $('[data-error-for="form"]', scope) ?? $('#page-error');
-  slot.textContent = general.join(' ');
-  // A refused key is the key's fault wherever it shows up.
+  // A refused key is the key's fault, whatever was clicked: say so under the key field
+  // (and in the dialog too, since a modal dialog hides the rest of the page).
+  const inDialog = !!scope.closest('dialog');
   if (error.status === 401) {
     renderKey(true);
     $('#key-input-error').textContent = explain(error);
     $('#key-input').setAttribute('aria-invalid', 'true');
+    if (!inDialog) first = $('#key-input');
   }
+  if (error.data.type !== 'invalid_arguments' && (error.status !== 401 || inDialog)) general.push(explain(error));
+  const slot = $('[data-error-for="form"]', scope) ?? $('#page-error');
+  slot.textContent = general.join(' ');
   first?.focus();
 }
 
@@ -180,6 +183,14 @@ function time(iso, relative = false) {
   return el('time', { datetime: iso, title: dateFormat.format(date) }, relative ? sinceNow(date) : dateFormat.format(date));
 }
 
+// Rows are redrawn after every change, so focus is remembered as a way to find the
+// element again (its row's token and action), not as the node itself.
+function focusPath(element) {
+  const row = element.closest('[data-token-id]');
+  if (row && element.dataset.action) return `[data-token-id="${row.dataset.tokenId}"] [data-action="${element.dataset.action}"]`;
+  return element.id ? `#${element.id}` : null;
+}
+
 // ---- Regions and their health
 
 async function loadHealth() {
@@ -202,10 +213,11 @@ function renderRegions(regions) {
   box.replaceChildren(...regions.map((r) => el('label', { class: `region ${r.state}`, title: r.last_error ?? r.location },
     el('input', { type: 'radio', name: 'region', value: r.region, checked: r.region === state.region }),
     el('span', { class: 'region-name' }, r.region),
-    el('span', { class: 'health' }, r.state === 'ok' ? `ok \u00b7 ${Math.max(1, Math.round(r.latency_us / 1000))} ms` : r.state),
+    el('span', { class: 'health' }, r.state === 'ok'
+      ? `ok \u00b7 ${Math.max(1, Math.round(r.latency_us / 1000))} ms`
+      : `${r.state}${r.last_error ? `: ${r.last_error}` : ''}`),
   )));
   if (focused) $(`input[value="${focused}"]`, box)?.focus();
-  for (const label of $$('[data-region]')) label.textContent = state.region;
 }
 
 // ---- Lists (tokens and activity share paging)
@@ -252,18 +264,22 @@ async function load(name) {
     : regionPath(`activity?${query({ project_id: state.project, token_id: state.activityToken, page: list.page, page_size: list.size })}`)));
   if (ticket !== list.ticket) return;
   writeLocation();
-  if (!data) return;
-  const rows = name === 'tokens' ? data.tokens : data.events;
+  // After a failure nothing is shown rather than the last region's or project's rows.
+  const rows = (name === 'tokens' ? data?.tokens : data?.events) ?? [];
   // A page emptied under us (the last token on it revoked): go to the last real page.
-  if (rows.length === 0 && list.page > 1 && data.total_count > 0) {
+  if (rows.length === 0 && list.page > 1 && data?.total_count > 0) {
     list.page = Math.ceil(data.total_count / list.size);
     return load(name);
   }
   if (name === 'tokens') for (const token of rows) state.names.set(token.id, token.name);
-  $('tbody', view).replaceChildren(...rows.map(name === 'tokens' ? tokenRow : eventRow));
-  $('.empty', view).hidden = rows.length > 0;
+  const body = $('tbody', view);
+  const focused = body.contains(document.activeElement) && focusPath(document.activeElement);
+  body.replaceChildren(...rows.map(name === 'tokens' ? tokenRow : eventRow));
+  if (focused) $(focused, body)?.focus();
+  $('.empty', view).hidden = !data || rows.length > 0;
   $('table', view).hidden = rows.length === 0;
-  renderPager(name, data.total_count);
+  $(`#${name}-pager`).hidden = !data;
+  if (data) renderPager(name, data.total_count);
 }
 
 // ---- Tokens
@@ -358,13 +374,9 @@ function showView(view) {
 
 let returnTo = null;
 
-// Rows are redrawn after every change, so remember how to find the opener again, not the node.
 function openDialog(dialog) {
   const opener = document.activeElement;
-  const row = opener?.closest('[data-token-id]');
-  if (opener && !opener.closest('dialog') && (opener.id || row)) {
-    returnTo = row ? `[data-token-id="${row.dataset.tokenId}"] [data-action="${opener.dataset.action}"]` : `#${opener.id}`;
-  }
+  if (opener && !opener.closest('dialog')) returnTo = focusPath(opener) ?? returnTo;
   dialog.showModal();
 }
 
@@ -425,6 +437,7 @@ const chosenScopes = () => $$('#scope-fine input:checked').map((box) => box.valu
 function openCreate() {
   const form = $('#create-form');
   if (!$('#create-project').value) $('#create-project').value = state.project;
+  $('#create-region').textContent = state.region;
   clearErrors(form);
   openDialog($('#create-dialog'));
 }
@@ -454,6 +467,7 @@ let target = null; // the token the rotate or revoke dialog is about
 function openAbout(dialog, token) {
   target = token;
   for (const slot of $$('[data-token-name]', dialog)) slot.textContent = token.name;
+  $('form', dialog).reset(); // a grace period chosen for another token is not carried over
   clearErrors(dialog);
   openDialog(dialog);
 }
@@ -532,7 +546,6 @@ function filterProject(event) {
 function pickRegion(event) {
   state.region = event.target.value;
   lists.tokens.page = lists.activity.page = 1;
-  for (const label of $$('[data-region]')) label.textContent = state.region;
   load(state.view);
 }
 
