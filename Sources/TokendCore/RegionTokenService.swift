@@ -126,6 +126,12 @@ public struct RegionTokenService: Sendable {
 
     public func checkHealth() async throws { try await store.checkHealth() }
 
+    /// Writes what verify has gathered, then closes the store: the last step of a shutdown.
+    public func close() async throws {
+        try await verifier.flush()
+        try await store.close()
+    }
+
     public func now() -> Timestamp { clock.now() }
 
     private func issueSecret() -> (secret: String, digest: SecretDigest) {

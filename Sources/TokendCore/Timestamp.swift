@@ -26,28 +26,33 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// RFC 3339 in UTC with exactly six fractional digits and a `Z`, as the public API sends:
     /// `2026-08-07T16:37:43.168927Z`.
-    public var rfc3339: String {
+    public var rfc3339: String { String(decoding: rfc3339Bytes, as: UTF8.self) }
+
+    /// The same, as the 27 ASCII bytes a JSON writer copies without escaping.
+    public var rfc3339Bytes: [UInt8] {
         let (seconds, micros) = microsecondsSinceEpoch.floorDividedWithRemainder(by: 1_000_000)
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        var text = ""
-        text.reserveCapacity(27)
-        text.appendPadded(Int(parts.tm_year) + 1900, width: 4)
-        text.append("-")
-        text.appendPadded(Int(parts.tm_mon) + 1, width: 2)
-        text.append("-")
-        text.appendPadded(Int(parts.tm_mday), width: 2)
-        text.append("T")
-        text.appendPadded(Int(parts.tm_hour), width: 2)
-        text.append(":")
-        text.appendPadded(Int(parts.tm_min), width: 2)
-        text.append(":")
-        text.appendPadded(Int(parts.tm_sec), width: 2)
-        text.append(".")
-        text.appendPadded(Int(micros), width: 6)
-        text.append("Z")
-        return text
+        var bytes = [UInt8](repeating: 0, count: 27)
+        func put(_ value: Int, at start: Int, width: Int) {
+            var value = value
+            for index in stride(from: start + width - 1, through: start, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(Int(parts.tm_year) + 1900, at: 0, width: 4)
+        put(Int(parts.tm_mon) + 1, at: 5, width: 2)
+        put(Int(parts.tm_mday), at: 8, width: 2)
+        put(Int(parts.tm_hour), at: 11, width: 2)
+        put(Int(parts.tm_min), at: 14, width: 2)
+        put(Int(parts.tm_sec), at: 17, width: 2)
+        put(Int(micros), at: 20, width: 6)
+        for (index, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Unicode.Scalar)] {
+            bytes[index] = UInt8(ascii: separator)
+        }
+        return bytes
     }
 }
 
@@ -125,13 +130,6 @@ extension Int64 {
     }
 }
 
-extension String {
-    fileprivate mutating func appendPadded(_ value: Int, width: Int) {
-        let digits = String(value)
-        if digits.count < width { append(String(repeating: "0", count: width - digits.count)) }
-        append(digits)
-    }
-}
 
 /// Where the service reads the time. Tests give it a clock they control.
 public protocol TimeSource: Sendable {

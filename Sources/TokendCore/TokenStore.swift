@@ -27,6 +27,9 @@ public protocol TokenStore: Sendable {
     func removeAll() async throws
     /// Throws when the store cannot serve reads.
     func checkHealth() async throws
+    /// Ends the store's use cleanly (SQLite folds its write-ahead log back in), so the next
+    /// start opens it at once. Nothing may use the store afterwards.
+    func close() async throws
 }
 
 /// What the store keeps of a secret: its keyed hash and its display prefix.

@@ -32,6 +32,12 @@ extension Response {
         return response
     }
 
+    /// A JSON answer written by a `JSONWriter`, without a detour through `String`.
+    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+
     /// `204 No Content`, still typed as JSON like the public API's delete.
     static var noContent: Response {
         Response(status: .noContent, headers: [.contentType: "application/json"])

@@ -1,51 +1,63 @@
 /// Writes JSON with fields in the order they are given. The public API's field order is part
 /// of the contract (golden bodies compare bytes), and Foundation's encoder does not keep order.
+/// It writes UTF-8 bytes straight into one buffer: lists of a thousand tokens are on the hot path.
 struct JSONWriter {
-    private(set) var text = ""
+    private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
-    init() { text.reserveCapacity(256) }
+    init() { bytes.reserveCapacity(512) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
-        text.append("{")
+        bytes.append(UInt8(ascii: "{"))
         needsComma = false
         body(&self)
-        text.append("}")
+        bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     mutating func array<Element>(_ elements: some Sequence<Element>, _ write: (inout JSONWriter, Element) -> Void) {
         separate()
-        text.append("[")
+        bytes.append(UInt8(ascii: "["))
         needsComma = false
         for element in elements { write(&self, element) }
-        text.append("]")
+        bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     mutating func key(_ name: String) {
         separate()
         appendQuoted(name)
-        text.append(":")
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     mutating func string(_ value: String?) {
         separate()
-        if let value { appendQuoted(value) } else { text.append("null") }
+        if let value { appendQuoted(value) } else { bytes.append(contentsOf: "null".utf8) }
         needsComma = true
     }
 
     mutating func integer(_ value: Int) {
         separate()
-        text.append(String(value))
+        bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
     mutating func boolean(_ value: Bool) {
         separate()
-        text.append(value ? "true" : "false")
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    /// A string known to need no escaping (timestamps, ids): copied as it is.
+    mutating func plainString(_ value: some Sequence<UInt8>) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: value)
+        bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -54,24 +66,27 @@ struct JSONWriter {
     mutating func field(_ name: String, _ value: Bool) { key(name); boolean(value) }
 
     private mutating func separate() {
-        if needsComma { text.append(",") }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
+    /// Escapes what JSON requires (quote, backslash, control characters); every other
+    /// UTF-8 byte is copied, so non-ASCII text stays as it is.
     private mutating func appendQuoted(_ value: String) {
-        text.append("\"")
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text.append("\\\"")
-            case "\\": text.append("\\\\")
-            case "\n": text.append("\\n")
-            case "\r": text.append("\\r")
-            case "\t": text.append("\\t")
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: text.unicodeScalars.append(scalar)
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default: bytes.append(byte)
             }
         }
-        text.append("\"")
+        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -32,6 +32,9 @@ public final class RemoteRegionBackend: RegionBackend {
         configuration.decompression = .disabled
         // A refused connection is an answer: fail at once instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Relay as many requests at once as clients send: the default of 8 connections per
+        // region would queue a busy gateway's requests behind each other.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -34,7 +34,7 @@ struct TestEndpoints {
                 }
             }
         }
-        return .json(json.text)
+        return .json(json)
     }
 
     @Sendable func reset(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -56,6 +56,6 @@ struct TestEndpoints {
             json.key("reset")
             json.array(regions) { json, backend in json.string(backend.region.rawValue) }
         }
-        return .json(json.text)
+        return .json(json)
     }
 }

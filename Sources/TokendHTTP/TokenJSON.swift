@@ -5,11 +5,12 @@ extension JSONWriter {
     /// `replayed`: the answer repeats an idempotent create, whose secret was shown only once.
     mutating func token(_ token: Token, secret: String? = nil, now: Timestamp, replayed: Bool = false) {
         object { json in
-            json.field("id", token.id.rawValue)
-            json.field("project_id", token.projectID.rawValue)
-            json.field("name", token.name.rawValue)
-            json.field("created_at", token.createdAt.rfc3339)
-            json.field("updated_at", token.updatedAt.rfc3339)
+            // Ids, names and times are checked to hold nothing JSON must escape: copied as they are.
+            json.key("id"); json.plainString(token.id.rawValue.utf8)
+            json.key("project_id"); json.plainString(token.projectID.rawValue.utf8)
+            json.key("name"); json.plainString(token.name.rawValue.utf8)
+            json.key("created_at"); json.plainString(token.createdAt.rfc3339Bytes)
+            json.key("updated_at"); json.plainString(token.updatedAt.rfc3339Bytes)
             json.key("scopes")
             json.array(token.scopes.members) { json, scope in json.string(scope.rawValue) }
             json.field("secret_key", secret)

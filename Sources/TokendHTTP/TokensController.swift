@@ -52,7 +52,7 @@ struct TokensController {
         let page = try await service.list(arguments, by: origin.principal)
         var json = JSONWriter()
         json.tokenPage(page, now: service.now())
-        return .json(json.text)
+        return .json(json)
     }
 
     @Sendable func delete(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -80,7 +80,7 @@ struct TokensController {
             access: origin.principal.projects))
         var json = JSONWriter()
         json.activityPage(page)
-        return .json(json.text)
+        return .json(json)
     }
 
     private func authenticate(_ request: Request, _ context: TokendRequestContext) throws -> RequestOrigin {
@@ -90,7 +90,7 @@ struct TokensController {
     private func tokenAnswer(_ token: Token, secret: String? = nil, replayed: Bool = false) -> Response {
         var json = JSONWriter()
         json.token(token, secret: secret, now: service.now(), replayed: replayed)
-        return .json(json.text)
+        return .json(json)
     }
 
     private func log(_ message: Logger.Message, _ token: Token, _ origin: RequestOrigin, _ context: TokendRequestContext) {

@@ -27,7 +27,7 @@ struct VerifyController {
                 json.field("scope", access.scope.rawValue)
                 json.field("token_id", access.tokenID.rawValue)
             }
-            var response = Response.json(json.text)
+            var response = Response.json(json)
             // Headers the proxy can copy onto the request it lets through.
             response.headers[.tokenID] = access.tokenID.rawValue
             response.headers[.scopeOrgID] = access.projectID.rawValue

@@ -92,7 +92,8 @@ public final class SQLiteTokenStore: TokenStore {
         let (whereClause, arguments) = query.filterSQL
         // One read transaction: the count and the page come from the same snapshot.
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token" + whereClause, arguments: arguments) ?? 0
+            let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
+            let total = try Int.fetchOne(db, sql: countSQL, arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
             let rows = try Row.fetchAll(
                 db,
@@ -182,6 +183,13 @@ public final class SQLiteTokenStore: TokenStore {
 
     public func checkHealth() async throws {
         _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func close() async throws {
+        try await mapStorageErrors {
+            _ = try await database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            if let pool = database as? DatabasePool { try pool.close() }
+        }
     }
 
     private func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {

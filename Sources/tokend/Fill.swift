@@ -49,6 +49,7 @@ struct Fill: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
+        try await service.close()
         print("created \(tokens) tokens in \(region) over \(projects) projects in \(ContinuousClock.now - started)")
     }
 }

@@ -94,6 +94,9 @@ extension ServerOptions {
                                    listen: ListenSettings(host: host, port: port), logger: logger,
                                    usageFlushInterval: .milliseconds(usageFlushMilliseconds))
         try await app.runService()
+        for case let local as LocalRegionBackend in backends {
+            try await local.service.close()
+        }
     }
 }
 

@@ -49,8 +49,22 @@ import TokendCore
         let store = try SQLiteTokenStore(region: region, path: path)
         let probe = try DatabaseQueue(path: path)
         #expect(try await probe.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == ["v1: tokens", "v2: expiry, last use, rotation grace, audit trail", "v3: idempotency keys"])
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == TokenStoreMigrations.migrator.migrations)
         try await store.checkHealth()
+    }
+
+    @Test func aClosedStoreLeavesNoLogBehindAndReopensWithItsTokens() async throws {
+        let directory = try temporaryDirectory()
+        let path = "\(directory)/fr-par.sqlite"
+        let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+        let request = CreateTokenRequest(projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
+                                         name: nil, scopes: TokenScopes([.readOnlyLogs]))
+        let issued = try await service.create(request, by: origin)
+        try await service.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reopened = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+        #expect(try await reopened.token(id: issued.token.id.rawValue, by: caller).id == issued.token.id)
+        #expect(try await reopened.list(ListArguments(), by: caller).totalCount == 1)
     }
 
     @Test func aHashKeyIsCreatedOnceWithMode0600AndReadBack() throws {
