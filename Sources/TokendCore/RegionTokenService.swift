@@ -44,7 +44,7 @@ public struct RegionTokenService: Sendable {
         }
         let (secret, digest) = issueSecret()
         let token = Token(
-            id: .random(), projectID: request.projectID, name: request.name ?? .generated(),
+            id: .timeOrdered(at: now), projectID: request.projectID, name: request.name ?? .generated(),
             createdAt: now, updatedAt: now, scopes: request.scopes, region: region,
             secretPrefix: digest.displayPrefix, expiresAt: request.expiresAt)
         let idempotency = key.map { IdempotencyRecord(key: $0, fingerprint: request.fingerprint, tokenID: token.id, createdAt: now) }

@@ -40,6 +40,9 @@ public final class SQLiteTokenStore: TokenStore {
         configuration.prepareDatabase { db in
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 16 MiB of pages per connection instead of SQLite's 2 MiB: a million-token store's
+            // index tops stay in memory (the OS page cache holds the rest).
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         return configuration
     }

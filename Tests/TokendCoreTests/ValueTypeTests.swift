@@ -27,6 +27,17 @@ import Testing
         #expect(Array(random.rawValue)[14] == "4")
     }
 
+    @Test func timeOrderedIDsAreVersion7AndSortByTheirMillisecond() {
+        let earlier = UUIDText.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_168_927))
+        let later = UUIDText.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_170_000))
+        #expect(earlier < later)
+        #expect(UUID(uuidString: earlier.rawValue) != nil)
+        #expect(Array(earlier.rawValue)[14] == "7")
+        #expect(["8", "9", "a", "b"].contains(Array(earlier.rawValue)[19]))
+        #expect(earlier.rawValue.hasPrefix("019"))
+        #expect(Set((0..<100).map { _ in UUIDText.timeOrdered(at: .now()) }).count == 100)
+    }
+
     @Test func timestampsAreRFC3339WithMicrosecondsInUTC() {
         #expect(Timestamp(microsecondsSinceEpoch: 0).rfc3339 == "1970-01-01T00:00:00.000000Z")
         #expect(Timestamp(microsecondsSinceEpoch: 1_786_121_863_168_927).rfc3339 == "2026-08-07T16:57:43.168927Z")
