@@ -68,13 +68,12 @@ public final class SQLiteTokenStore: TokenStore {
     private static func write(_ new: NewToken, _ db: Database) throws {
         let (stored, activity) = (new.stored, new.activity)
         let token = stored.token
-        try db.execute(
-            sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
                         token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
                         token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
                         token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
-        try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
+        try db.cachedStatement(sql: ActivityRecord.insertSQL).execute(arguments: activity.insertArguments)
         if let record = new.idempotency {
             let expired = record.createdAt.adding(seconds: -IdempotencyKey.window).microsecondsSinceEpoch
             // Keys past their window are forgotten here; the index makes this a no-op when there are none.
@@ -96,11 +95,10 @@ public final class SQLiteTokenStore: TokenStore {
         // One read transaction: the count and the page come from the same snapshot.
         return try await read { db in
             let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
-            let total = try Int.fetchOne(db, sql: countSQL, arguments: arguments) ?? 0
+            let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
             let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?",
+                db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?"),
                 arguments: arguments + [query.paging.pageSize, offset])
             return TokenPage(totalCount: total, tokens: try rows.map { try Token(row: $0, region: region) })
         }
@@ -137,12 +135,12 @@ public final class SQLiteTokenStore: TokenStore {
         let hash = Data(secretHash)
         return try await read { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
-            let row = try Row.fetchOne(db, sql: """
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
                 UNION ALL
                 SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
                 LIMIT 1
-                """, arguments: [hash])
+                """), arguments: [hash])
             guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
             let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
             return Credential(tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
@@ -195,8 +193,9 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
+    /// Hot statements go through `cachedStatement`: prepared once per connection, not per call.
     private func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
-        try Row.fetchOne(db, sql: "SELECT \(tokenColumns) FROM token WHERE id = ?", arguments: [id.rawValue])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue])
             .map { try Token(row: $0, region: region) }
     }
 
