@@ -25,8 +25,7 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// A new random (version 4) UUID from the system's CSPRNG.
     public static func random() -> UUIDText {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = SecureRandom.bytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         return formatted(bytes)
     }
@@ -35,8 +34,7 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// random bits. Ids made one after another sort after each other, so the store appends
     /// to its id index instead of writing all over it.
     public static func timeOrdered(at time: Timestamp) -> UUIDText {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = SecureRandom.bytes(16)
         let milliseconds = UInt64(max(0, time.microsecondsSinceEpoch / 1_000))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x70

@@ -19,11 +19,8 @@ public enum SecretFormat {
 
     /// A new secret for a token of `region`.
     public static func generate(region: RegionName) -> String {
-        var generator = SystemRandomNumberGenerator()
         var bytes = Array((prefix + region.secretHint + "_").utf8)
-        for _ in 0..<randomLength {
-            bytes.append(alphabet.randomElement(using: &generator)!)
-        }
+        bytes.append(contentsOf: SecureRandom.characters(randomLength, from: alphabet))
         bytes.append(contentsOf: checksumDigits(of: bytes))
         return String(decoding: bytes, as: UTF8.self)
     }

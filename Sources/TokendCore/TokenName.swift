@@ -22,10 +22,8 @@ public struct TokenName: Sendable, Hashable, CustomStringConvertible {
 
     /// The name given to a token created without one: `token-` and eight random characters.
     public static func generated() -> TokenName {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        var generator = SystemRandomNumberGenerator()
-        let suffix = String((0..<8).map { _ in alphabet.randomElement(using: &generator)! })
-        return TokenName("token-" + suffix)!
+        let suffix = SecureRandom.characters(8, from: Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8))
+        return TokenName("token-" + String(decoding: suffix, as: UTF8.self))!
     }
 
     public var description: String { rawValue }

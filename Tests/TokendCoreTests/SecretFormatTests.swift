@@ -22,6 +22,15 @@ import Testing
         #expect(secrets.count == 1000)
     }
 
+    @Test func secretCharactersAreDrawnEvenly() {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+        let drawn = SecureRandom.characters(62_000, from: alphabet)
+        let counts = Dictionary(grouping: drawn, by: { $0 }).mapValues(\.count)
+        #expect(counts.count == 62)
+        // Each character expects 1,000 draws (standard deviation ~31): 800...1200 is over 6 sigma.
+        #expect(counts.values.allSatisfy { (800...1200).contains($0) })
+    }
+
     @Test func everySingleCharacterTypoIsCaughtByTheChecksum() throws {
         let secret = Array(SecretFormat.generate(region: region))
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
