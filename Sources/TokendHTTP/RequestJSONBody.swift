@@ -53,9 +53,13 @@ enum JSONShape {
             case UInt8(ascii: "\""):
                 let end = closingQuote(bytes, after: index)
                 if var top = stack.last, top.isObject, top.expectingKey {
-                    // Keys are compared decoded, so "a" and "\u0061" are the same key.
-                    let raw = Data(bytes[index...min(end, bytes.count - 1)])
-                    if let key = try? JSONDecoder().decode(String.self, from: raw) {
+                    // Keys are compared decoded, so "a" and "\u0061" are the same key; one
+                    // without a backslash is its own bytes.
+                    let raw = bytes[index...min(end, bytes.count - 1)]
+                    let key = raw.contains(UInt8(ascii: "\\"))
+                        ? try? JSONDecoder().decode(String.self, from: Data(raw))
+                        : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
+                    if let key {
                         guard top.keys.insert(key).inserted else {
                             throw .invalidArgument("body", .format, "the key \"\(key.prefix(64))\" appears twice in one object")
                         }

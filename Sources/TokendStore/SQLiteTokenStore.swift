@@ -85,7 +85,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func token(id: TokenID) async throws -> Token? {
-        try await read { db in try self.fetchToken(id, db) }
+        try await readOneStatement { db in try self.fetchToken(id, db) }
     }
 
     public func list(_ query: TokenListQuery) async throws -> TokenPage {
@@ -133,7 +133,7 @@ public final class SQLiteTokenStore: TokenStore {
 
     public func credential(secretHash: [UInt8]) async throws -> Credential? {
         let hash = Data(secretHash)
-        return try await read { db in
+        return try await readOneStatement { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
             let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
@@ -201,6 +201,12 @@ public final class SQLiteTokenStore: TokenStore {
 
     private func read<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         try await mapStorageErrors { try await database.read(body) }
+    }
+
+    /// A read of a single statement, which is consistent on its own: it skips the
+    /// BEGIN/COMMIT that `read` wraps around several (a third of a get's cost).
+    private func readOneStatement<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await mapStorageErrors { try await database.unsafeRead(body) }
     }
 
     private func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
