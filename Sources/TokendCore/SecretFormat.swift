@@ -28,25 +28,46 @@ public enum SecretFormat {
     /// What a well-formed secret says about itself, checked without any lookup.
     public struct Parsed: Sendable, Hashable {
         public let region: RegionName
+        private let bytes: [UInt8]
+        private let hintEnd: Int
+
+        fileprivate init(region: RegionName, bytes: [UInt8], hintEnd: Int) {
+            self.region = region
+            self.bytes = bytes
+            self.hintEnd = hintEnd
+        }
+
         /// The part shown to people: fixed prefix, hint, and the first random characters.
-        public let displayPrefix: String
+        public var displayPrefix: String {
+            String(decoding: bytes[..<(hintEnd + 1 + displayedRandomLength)], as: UTF8.self)
+        }
     }
 
     /// Parses a secret, or nil when it is malformed or its checksum does not match.
     public static func parse(_ secret: some StringProtocol) -> Parsed? {
         let bytes = Array(secret.utf8)
-        let prefixBytes = Array(prefix.utf8)
-        guard bytes.count <= 64, bytes.starts(with: prefixBytes),
-              let hintEnd = bytes[prefixBytes.count...].firstIndex(of: UInt8(ascii: "_"))
-        else { return nil }
+        guard let (region, hintEnd) = hint(in: bytes) else { return nil }
         let body = bytes[(hintEnd + 1)...]
         guard body.count == randomLength + checksumLength,
-              body.allSatisfy(alphabet.contains),
-              let region = RegionName(secretHint: String(decoding: bytes[prefixBytes.count..<hintEnd], as: UTF8.self)),
+              body.allSatisfy({ $0.isASCIIDigit || $0.isUppercaseASCIILetter || $0.isLowercaseASCIILetter }),
               checksumDigits(of: bytes[..<(bytes.count - checksumLength)]).elementsEqual(bytes.suffix(checksumLength))
         else { return nil }
-        let displayEnd = hintEnd + 1 + displayedRandomLength
-        return Parsed(region: region, displayPrefix: String(decoding: bytes[..<displayEnd], as: UTF8.self))
+        return Parsed(region: region, bytes: bytes, hintEnd: hintEnd)
+    }
+
+    /// The region a secret names, read from its hint alone: enough to route it to the one
+    /// region that then checks it whole (checksum included), so it is checked once.
+    public static func region(of secret: some StringProtocol) -> RegionName? {
+        hint(in: Array(secret.utf8))?.region
+    }
+
+    private static func hint(in bytes: [UInt8]) -> (region: RegionName, end: Int)? {
+        let prefixBytes = prefix.utf8
+        guard bytes.count <= 64, bytes.starts(with: prefixBytes),
+              let hintEnd = bytes[prefixBytes.count...].firstIndex(of: UInt8(ascii: "_")),
+              let region = RegionName(secretHint: String(decoding: bytes[prefixBytes.count..<hintEnd], as: UTF8.self))
+        else { return nil }
+        return (region, hintEnd)
     }
 
     private static func checksumDigits(of bytes: some Sequence<UInt8>) -> [UInt8] {

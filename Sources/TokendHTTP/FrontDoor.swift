@@ -38,14 +38,14 @@ public struct FrontDoor: Sendable {
     }
 
     /// Sends a verify to the region its secret names (the hint inside it), so no region is
-    /// asked about another's secrets; a secret that is malformed, mistyped or of a region not
-    /// served here is refused without any lookup.
+    /// asked about another's secrets. The region checks the secret whole; here, one without a
+    /// readable hint, or of a region not served here, is refused without any lookup.
     func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let presented = VerifyRequest(authorization: request.headers[.authorization], tenant: nil, operation: nil)
-        guard let secret = presented.bearerSecret, let parsed = SecretFormat.parse(secret) else {
+        guard let secret = presented.bearerSecret, let region = SecretFormat.region(of: secret) else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
         }
-        guard let backend = backends[parsed.region] else {
+        guard let backend = backends[region] else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
         }
         do {

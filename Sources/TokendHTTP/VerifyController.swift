@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import TokendCore
 
 /// The forward-auth endpoint of one region: nginx `auth_request` and Traefik ForwardAuth
@@ -15,11 +16,12 @@ struct VerifyController {
     }
 
     @Sendable func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let mode = VerifyMode(request)
+        let query = request.uri.queryParameters  // parsed once: the mode and the operation both live there
+        let mode = VerifyMode(query)
         do {
             let access = try await verifier.verify(VerifyRequest(
                 authorization: request.headers[.authorization], tenant: request.headers[.scopeOrgID],
-                operation: try DataOperation.of(request)))
+                operation: try DataOperation.of(request, query: query)))
             var json = JSONWriter()
             json.object { json in
                 json.field("operation", access.operation.description)
@@ -44,9 +46,11 @@ struct VerifyController {
 enum VerifyMode {
     case standard, nginx
 
-    init(_ request: Request) {
-        self = request.uri.queryParameters["mode"] == "nginx" ? .nginx : .standard
+    init(_ query: FlatDictionary<Substring, Substring>) {
+        self = query["mode"] == "nginx" ? .nginx : .standard
     }
+
+    init(_ request: Request) { self.init(request.uri.queryParameters) }
 
     func refusal(_ error: TokendError) -> Response {
         var response = Response.contractError(error)
@@ -67,9 +71,9 @@ extension DataOperation {
     /// another: they must all agree, or the request is refused (403). A client can then only make
     /// its own request fail, never widen it. Nil when no source says, or one names a path
     /// we do not know.
-    static func of(_ request: Request) throws(TokendError) -> DataOperation? {
+    static func of(_ request: Request, query: FlatDictionary<Substring, Substring>) throws(TokendError) -> DataOperation? {
         var found: [DataOperation?] = []
-        for explicit in [request.uri.queryParameters["operation"].map(String.init), request.headers[.tokendOperation]] {
+        for explicit in [query["operation"].map(String.init), request.headers[.tokendOperation]] {
             guard let explicit else { continue }
             guard let operation = DataOperation(explicit) else {
                 throw .invalidArgument("operation", .format, "operation must be <metrics|logs|traces>.<push|query|rules|alerts>")
