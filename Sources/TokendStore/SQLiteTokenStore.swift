@@ -9,6 +9,8 @@ public final class SQLiteTokenStore: TokenStore {
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
     private let inserts: GroupCommit<NewToken>
+    /// Hot reads' connections (file stores only); see `ReadConnections`.
+    private let readers: ReadConnections?
 
     /// One create, as group commit writes it.
     struct NewToken: Sendable {
@@ -19,7 +21,9 @@ public final class SQLiteTokenStore: TokenStore {
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
-        try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration))
+        try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration)) {
+            try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
+        }
     }
 
     /// A private in-memory database, for tests.
@@ -27,12 +31,18 @@ public final class SQLiteTokenStore: TokenStore {
         try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration))
     }
 
-    private init(region: RegionName, database: any DatabaseWriter) throws {
+    private init(region: RegionName, database: any DatabaseWriter,
+                 readers openReaders: () throws -> ReadConnections? = { nil }) throws {
         self.region = region
         self.database = database
         self.inserts = GroupCommit(database: database) { db, item in try Self.write(item, db) }
         try TokenStoreMigrations.migrator.migrate(database)
+        // Opened after the migrations: they read a schema that no longer changes.
+        self.readers = try openReaders()
     }
+
+    /// One per core serves every read that runs at once; a read beyond that uses the pool.
+    private static var readConnectionCount: Int { max(2, ProcessInfo.processInfo.activeProcessorCount) }
 
     private static var configuration: Configuration {
         var configuration = Configuration()
@@ -52,7 +62,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
-        try await read { db in
+        try read { db in
             try Row.fetchOne(db, sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?",
                              arguments: [key.rawValue, since.microsecondsSinceEpoch]).flatMap { row in
                 (row[1] as String?).flatMap(TokenID.init).map { tokenID in
@@ -85,7 +95,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func token(id: TokenID) async throws -> Token? {
-        try await readOneStatement { db in try self.fetchToken(id, db) }
+        try readOneStatement { db in try self.fetchToken(id, db) }
     }
 
     public func list(_ query: TokenListQuery) async throws -> TokenPage {
@@ -93,7 +103,7 @@ public final class SQLiteTokenStore: TokenStore {
         let region = region
         let (whereClause, arguments) = query.filterSQL
         // One read transaction: the count and the page come from the same snapshot.
-        return try await read { db in
+        return try read { db in
             let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
             let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
@@ -133,7 +143,7 @@ public final class SQLiteTokenStore: TokenStore {
 
     public func credential(secretHash: [UInt8]) async throws -> Credential? {
         let hash = Data(secretHash)
-        return try await readOneStatement { db in
+        return try readOneStatement { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
             let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
@@ -168,7 +178,7 @@ public final class SQLiteTokenStore: TokenStore {
         if let tokenID = query.tokenID { filter.add("token_id = ?", [tokenID.rawValue]) }
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let region = region
-        return try await read { db in
+        return try read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activity" + whereClause, arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return ActivityPage(totalCount: total, events: []) }
             let rows = try Row.fetchAll(
@@ -183,11 +193,12 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func checkHealth() async throws {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public func close() async throws {
         try await mapStorageErrors {
+            try readers?.close()
             _ = try await database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             if let pool = database as? DatabasePool { try pool.close() }
         }
@@ -199,28 +210,51 @@ public final class SQLiteTokenStore: TokenStore {
             .map { try Token(row: $0, region: region) }
     }
 
-    private func read<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
-        try await mapStorageErrors { try await database.read(body) }
+    /// Reads run on the calling thread, on `readers` when one is idle. They are short and
+    /// CPU-bound (index lookups in pages the OS has cached; WAL readers never wait for the
+    /// writer), and the async API's hops to GRDB's dispatch queues and back cost more CPU
+    /// than the read itself.
+    private func read<Value>(_ body: (Database) throws -> Value) throws -> Value {
+        try mapStorageErrors {
+            if let readers, let value = try readers.read(isolated: true, body) { return value }
+            return try database.read(body)
+        }
     }
 
     /// A read of a single statement, which is consistent on its own: it skips the
-    /// BEGIN/COMMIT that `read` wraps around several (a third of a get's cost).
-    private func readOneStatement<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
-        try await mapStorageErrors { try await database.unsafeRead(body) }
+    /// BEGIN/COMMIT that `read` wraps around several.
+    private func readOneStatement<Value>(_ body: (Database) throws -> Value) throws -> Value {
+        try mapStorageErrors {
+            if let readers, let value = try readers.read(isolated: false, body) { return value }
+            return try database.unsafeRead(body)
+        }
     }
 
     private func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         try await mapStorageErrors { try await database.write(body) }
     }
 
-    /// Storage trouble (a full or read-only disk, I/O errors, a locked file) becomes a
-    /// contract error naming the region's store; anything else propagates as it is.
     private func mapStorageErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
         do {
             return try await body()
-        } catch let error as DatabaseError where Self.unavailableCodes.contains(error.resultCode) {
-            throw TokendError.unavailable(resource: "store", message: "the \(region) store cannot serve this request: \(error.resultCode)")
+        } catch {
+            throw storageError(error)
         }
+    }
+
+    private func mapStorageErrors<Value>(_ body: () throws -> Value) throws -> Value {
+        do {
+            return try body()
+        } catch {
+            throw storageError(error)
+        }
+    }
+
+    /// Storage trouble (a full or read-only disk, I/O errors, a locked file) becomes a
+    /// contract error naming the region's store; anything else propagates as it is.
+    private func storageError(_ error: any Error) -> any Error {
+        guard let error = error as? DatabaseError, Self.unavailableCodes.contains(error.resultCode) else { return error }
+        return TokendError.unavailable(resource: "store", message: "the \(region) store cannot serve this request: \(error.resultCode)")
     }
 
     private static let unavailableCodes: [ResultCode] = [
