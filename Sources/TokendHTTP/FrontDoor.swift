@@ -22,6 +22,7 @@ public struct FrontDoor: Sendable {
         let router = Router(context: TokendRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ContractErrorMiddleware())
+        for backend in backends.values { backend.addRoutes(to: router) }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             router.on("/cockpit/v1/regions/:region/**", method: method) { request, context in
                 try await backend(named: context.parameters.require("region")).respond(to: request, context: context)
@@ -49,7 +50,7 @@ public struct FrontDoor: Sendable {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
         }
         do {
-            return try await backend.respond(to: request, context: context)
+            return try await backend.verify(request, context: context)
         } catch let error as TokendError {
             // A region that cannot answer is still answered in the proxy's terms (nginx mode).
             return VerifyMode(request).refusal(error)

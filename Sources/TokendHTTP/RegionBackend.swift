@@ -18,7 +18,13 @@ public protocol RegionBackend: Sendable {
     var region: RegionName { get }
     /// `local`, or where the region's server is.
     var location: String { get }
+    /// Routes the backend answers itself, put on the front door's router ahead of its
+    /// `/cockpit/v1/regions/{region}/**` catch-all so such requests are routed once.
+    func addRoutes(to router: Router<TokendRequestContext>)
+    /// A request of the region's paths that no route of `addRoutes` took.
     func respond(to request: Request, context: TokendRequestContext) async throws -> Response
+    /// A data-plane check of a secret this region issued.
+    func verify(_ request: Request, context: TokendRequestContext) async throws -> Response
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).
     func reset() async throws

@@ -40,6 +40,13 @@ public final class RemoteRegionBackend: RegionBackend {
 
     public var location: String { baseURL }
 
+    /// None: every request of the region, and its verifies, are relayed as they came.
+    public func addRoutes(to router: Router<TokendRequestContext>) {}
+
+    public func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        try await respond(to: request, context: context)
+    }
+
     public func respond(to request: Request, context: TokendRequestContext) async throws -> Response {
         var upstream = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)

@@ -5,15 +5,12 @@ import TokendCore
 
 /// The forward-auth endpoint of one region: nginx `auth_request` and Traefik ForwardAuth
 /// call it as they are, with the collector's `Authorization` and `X-Scope-OrgID` and the
-/// original method and URI; 200 lets the request through.
+/// original method and URI; 200 lets the request through. The front door owns the route
+/// (`path`, `methods`) and hands each check to the region the secret names.
 struct VerifyController {
     static let path: RouterPath = "/_tokend/verify"
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
     let verifier: TokenVerifier
-
-    func addRoutes(to router: Router<TokendRequestContext>) {
-        for method in Self.methods { router.on(Self.path, method: method, use: verify) }
-    }
 
     @Sendable func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let query = request.uri.queryParameters  // parsed once: the mode and the operation both live there
