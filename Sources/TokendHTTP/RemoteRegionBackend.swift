@@ -10,7 +10,7 @@ import TokendCore
 
 /// A region served by its own tokend elsewhere: requests are relayed over HTTP. Request
 /// bodies are read first (they are at most 64 KiB, the regions' own limit), so a request
-/// the client retries on a fresh connection can be sent again; answers are streamed back.
+/// the client retries on a fresh connection can be sent again; answers are read whole too.
 /// Management auth is checked by the region itself, so relaying adds
 /// no hole. A region that cannot answer properly within its timeouts is a 503
 /// `out_of_stock` naming it; nothing is remembered between requests, so a region that
@@ -54,21 +54,19 @@ public final class RemoteRegionBackend: RegionBackend {
         if let id = context.requestID { upstream.headers.replaceOrAdd(name: "X-Request-Id", value: id) }
         let body = try await request.body.collect(upTo: RequestLimits.bodyBytes)
         if body.readableBytes > 0 { upstream.body = .bytes(body) }
-        let answer = try await send(upstream, logger: context.logger)
+        let (answer, answerBody) = try await send(upstream, logger: context.logger)
         var headers = HTTPFields()
         for header in answer.headers where !HopByHop.isDropped(header.name, from: answer.headers) && header.name.lowercased() != "date" {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }
-        return Response(status: .init(code: Int(answer.status.code)), headers: headers,
-                        body: ResponseBody(asyncSequence: answer.body))
+        return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: answerBody))
     }
 
     public func health() async -> RegionHealth {
         let started = ContinuousClock.now
         var failure: String?
         do {
-            let answer = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
-            let body = try await answer.body.collect(upTo: 1 << 20)
+            let (_, body) = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
             guard let report = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
                 throw unavailable("its health answer is not a JSON object")
             }
@@ -91,8 +89,7 @@ public final class RemoteRegionBackend: RegionBackend {
     public func reset() async throws {
         var request = HTTPClientRequest(url: baseURL + "/_tokend/reset?region=" + region.rawValue)
         request.method = .POST
-        let answer = try await send(request, logger: nil)
-        _ = try? await answer.body.collect(upTo: 1 << 20)
+        let (answer, _) = try await send(request, logger: nil)
         switch answer.status {
         case .ok: return
         case .forbidden: throw TokendError.permissionsDenied(action: "reset", resource: "region \(region) (its server refuses resets)")
@@ -102,22 +99,30 @@ public final class RemoteRegionBackend: RegionBackend {
 
     public func shutdown() async throws { try await client.shutdown() }
 
-    /// Sends one request; anything but a JSON answer in time is the region being unavailable.
-    private func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> HTTPClientResponse {
-        let answer: HTTPClientResponse
+    /// Sends one request and reads its whole answer; anything but a JSON answer in time is
+    /// the region being unavailable. Answers are read whole before they are relayed: one
+    /// write to the client instead of one per chunk, and a region that stalls or breaks off
+    /// mid-answer is a 503 rather than a cut-off body.
+    private func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> (HTTPClientResponse, ByteBuffer) {
         do {
-            answer = try await client.execute(request, timeout: readTimeout, logger: nil)
+            let answer = try await client.execute(request, timeout: readTimeout, logger: nil)
+            guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
+                throw recordFailure(unavailable("its server answered \(answer.status.code) without JSON"), cause: nil, logger: logger)
+            }
+            return (answer, try await answer.body.collect(upTo: Self.answerBytes))
+        } catch let error as TokendError {
+            throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             throw recordFailure(unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), cause: error, logger: logger)
+        } catch let error as NIOTooManyBytesError {
+            throw recordFailure(unavailable("its answer is over \(Self.answerBytes) bytes"), cause: error, logger: logger)
         } catch {
-            throw recordFailure(unavailable("no HTTP answer from its server"), cause: error, logger: logger)
+            throw recordFailure(unavailable("no complete HTTP answer from its server"), cause: error, logger: logger)
         }
-        guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
-            throw recordFailure(unavailable("its server answered \(answer.status.code) without JSON"),
-                                cause: nil, logger: logger)
-        }
-        return answer
     }
+
+    /// Far above any answer a region gives (a page of 1,000 tokens is about 0.5 MB).
+    private static let answerBytes = 16 << 20
 
     private func unavailable(_ why: String) -> TokendError {
         .unavailable(resource: "region \(region)", message: "region \(region) is unavailable: \(why)")

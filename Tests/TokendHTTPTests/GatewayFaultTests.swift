@@ -102,6 +102,19 @@ import TokendStore
         }
     }
 
+    @Test func aRegionThatStallsMidAnswerIsA503NotACutOffBody() async throws {
+        try await withUpstream({
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: #"{"total_count": 1, "tokens": ["#))
+                try await Task.sleep(for: .milliseconds(1_500))
+                try await writer.write(ByteBuffer(string: "]}"))
+                try await writer.finish(nil)
+            })
+        }) { baseURL in
+            try await withGateway(remoteAt: baseURL) { client in try await expectRegionUnavailable(client) }
+        }
+    }
+
     @Test func relayedRequestsKeepTheirRequestIDAndDropHopByHopHeaders() async throws {
         let seen = SeenHeaders()
         let router = Router()
