@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import TokendCore
 
 /// Gives every request an id and every response its `X-Request-Id`. A well-formed id sent
@@ -8,12 +9,16 @@ import TokendCore
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = TokendRequestContext
 
+    /// The id of the request being answered, for log lines (`Logger.MetadataProvider.requestID`).
+    /// A task-local is read only when a line is logged; setting logger metadata instead cost
+    /// every request a re-render of the logger's metadata, logged or not.
+    @TaskLocal static var current: String?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let id = context.requestID ?? Self.acceptable(request.headers[.requestID]) ?? UUIDText.random().rawValue
         context.requestID = id
-        context.logger[metadataKey: "request_id"] = .string(id)
-        var response = try await next(request, context)
+        var response = try await Self.$current.withValue(id) { [context] in try await next(request, context) }
         response.headers[.requestID] = id
         return response
     }
@@ -27,5 +32,12 @@ struct RequestIDMiddleware: RouterMiddleware {
               })
         else { return nil }
         return id
+    }
+}
+
+extension Logger.MetadataProvider {
+    /// Adds `request_id` to every line logged while a request is answered.
+    public static let requestID = Logger.MetadataProvider {
+        RequestIDMiddleware.current.map { ["request_id": .string($0)] } ?? [:]
     }
 }

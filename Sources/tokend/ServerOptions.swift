@@ -75,7 +75,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     func logger() -> Logger {
-        var logger = Logger(label: "tokend")
+        var logger = Logger(label: "tokend", metadataProvider: .requestID)
         logger.logLevel = logLevel
         return logger
     }
