@@ -4,21 +4,32 @@ import GRDB
 /// fsynced), the writes that arrive wait and then go in the next one. Each caller still
 /// returns only after its own write is durable; under load, one fsync serves many.
 ///
-/// A failing batch is retried one write at a time, so one bad write fails alone.
-actor GroupCommit<Item: Sendable> {
-    private let database: any DatabaseWriter
-    private let apply: @Sendable (Database, Item) throws -> Void
-    private var pending: [(item: Item, done: CheckedContinuation<Void, any Error>)] = []
-    private var isCommitting = false
-
-    init(database: any DatabaseWriter, apply: @escaping @Sendable (Database, Item) throws -> Void) {
-        self.database = database
-        self.apply = apply
+/// Every write of a store goes through here (creates, deletes, rotations, usage flushes),
+/// so they share batches and keep their order of arrival. A failing batch is rolled back
+/// and retried one write at a time, so one bad write fails alone.
+actor GroupCommit {
+    /// One write waiting for a batch: its work, and how to answer its caller.
+    private struct Pending: Sendable {
+        let apply: @Sendable (Database) throws -> any Sendable
+        let answer: @Sendable (Result<any Sendable, any Error>) -> Void
     }
 
-    func submit(_ item: Item) async throws {
+    private let database: any DatabaseWriter
+    private var pending: [Pending] = []
+    private var isCommitting = false
+
+    init(database: any DatabaseWriter) {
+        self.database = database
+    }
+
+    /// Runs `work` in the next batch's transaction and returns its result once that
+    /// transaction is committed.
+    func write<Output: Sendable>(_ work: @escaping @Sendable (Database) throws -> Output) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append((item, continuation))
+            pending.append(Pending(apply: { db in try work(db) }, answer: { result in
+                // `apply` returned an Output, so the cast cannot fail.
+                continuation.resume(with: result.map { $0 as! Output })
+            }))
             if !isCommitting {
                 isCommitting = true
                 Task { await self.drain() }
@@ -35,18 +46,14 @@ actor GroupCommit<Item: Sendable> {
         isCommitting = false
     }
 
-    private func commit(_ batch: [(item: Item, done: CheckedContinuation<Void, any Error>)]) async {
-        let apply = apply
-        let items = batch.map(\.item)
+    private func commit(_ batch: [Pending]) async {
         do {
-            try await database.write { db in
-                for item in items { try apply(db, item) }
-            }
-            for entry in batch { entry.done.resume() }
+            let outputs = try await database.write { db in try batch.map { try $0.apply(db) } }
+            for (entry, output) in zip(batch, outputs) { entry.answer(.success(output)) }
         } catch where batch.count > 1 {
             for entry in batch { await commit([entry]) }
         } catch {
-            batch[0].done.resume(throwing: error)
+            batch[0].answer(.failure(error))
         }
     }
 }

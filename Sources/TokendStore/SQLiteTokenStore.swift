@@ -8,16 +8,9 @@ public final class SQLiteTokenStore: TokenStore {
     public let region: RegionName
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
-    private let inserts: GroupCommit<NewToken>
+    private let writes: GroupCommit
     /// Hot reads' connections (file stores only); see `ReadConnections`.
     private let readers: ReadConnections?
-
-    /// One create, as group commit writes it.
-    struct NewToken: Sendable {
-        let stored: StoredToken
-        let activity: ActivityRecord
-        let idempotency: IdempotencyRecord?
-    }
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
@@ -35,7 +28,7 @@ public final class SQLiteTokenStore: TokenStore {
                  readers openReaders: () throws -> ReadConnections? = { nil }) throws {
         self.region = region
         self.database = database
-        self.inserts = GroupCommit(database: database) { db, item in try Self.write(item, db) }
+        self.writes = GroupCommit(database: database)
         try TokenStoreMigrations.migrator.migrate(database)
         // Opened after the migrations: they read a schema that no longer changes.
         self.readers = try openReaders()
@@ -58,7 +51,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws {
-        try await mapStorageErrors { try await inserts.submit(NewToken(stored: stored, activity: activity, idempotency: idempotency)) }
+        try await write { db in try Self.insert(stored, activity: activity, idempotency: idempotency, db) }
     }
 
     public func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
@@ -73,10 +66,9 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    /// Writes one token, its `api_key.created` event and its idempotency key; run by
-    /// `inserts` inside a group commit.
-    private static func write(_ new: NewToken, _ db: Database) throws {
-        let (stored, activity) = (new.stored, new.activity)
+    /// Writes one token, its `api_key.created` event and its idempotency key.
+    private static func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?,
+                               _ db: Database) throws {
         let token = stored.token
         try db.cachedStatement(sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
@@ -84,7 +76,7 @@ public final class SQLiteTokenStore: TokenStore {
                         token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
                         token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
         try db.cachedStatement(sql: ActivityRecord.insertSQL).execute(arguments: activity.insertArguments)
-        if let record = new.idempotency {
+        if let record = idempotency {
             let expired = record.createdAt.adding(seconds: -IdempotencyKey.window).microsecondsSinceEpoch
             // Keys past their window are forgotten here; the index makes this a no-op when there are none.
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [expired])
@@ -118,8 +110,8 @@ public final class SQLiteTokenStore: TokenStore {
                        activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
         try await write { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
-            try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id.rawValue])
-            try db.execute(sql: ActivityRecord.insertSQL, arguments: activity(token).insertArguments)
+            try db.cachedStatement(sql: "DELETE FROM token WHERE id = ?").execute(arguments: [id.rawValue])
+            try db.cachedStatement(sql: ActivityRecord.insertSQL).execute(arguments: activity(token).insertArguments)
             return token
         }
     }
@@ -231,7 +223,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     private func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
-        try await mapStorageErrors { try await database.write(body) }
+        try await mapStorageErrors { try await writes.write(body) }
     }
 
     private func mapStorageErrors<Value>(_ body: () async throws -> Value) async throws -> Value {

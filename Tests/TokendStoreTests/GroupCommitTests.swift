@@ -46,4 +46,37 @@ import TokendCore
         let events = try await store.activity(ActivityQuery(projects: .all, paging: Paging(pageSize: 1000)))
         #expect(events.totalCount == 1 + 196)
     }
+
+    @Test func concurrentDeletesAndCreatesShareBatchesAndEachGetsItsOwnAnswer() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID()).sqlite").path
+        let store = try SQLiteTokenStore(region: region, path: path)
+        var existing: [StoredToken] = []
+        for _ in 0..<100 {
+            let stored = storedToken()
+            try await store.insert(stored, activity: created(stored), idempotency: nil)
+            existing.append(stored)
+        }
+        let revoked = { @Sendable (token: Token) in
+            ActivityRecord(at: .now(), kind: .revoked, tokenID: token.id, projectID: token.projectID, actor: "test", requestID: nil)
+        }
+        let missing = TokenID.random()
+        let deleted = try await withThrowingTaskGroup(of: TokenID?.self) { group in
+            for stored in existing {
+                group.addTask { try await store.delete(id: stored.token.id, visibleTo: .all, activity: revoked)?.id }
+                group.addTask {
+                    let fresh = storedToken()
+                    try await store.insert(fresh, activity: created(fresh), idempotency: nil)
+                    return nil
+                }
+            }
+            // A delete of nothing, in the middle of the batches, answers nil and harms no other.
+            group.addTask { try await store.delete(id: missing, visibleTo: .all, activity: revoked)?.id }
+            return try await group.reduce(into: Set<TokenID>()) { if let id = $1 { $0.insert(id) } }
+        }
+        #expect(deleted == Set(existing.map(\.token.id)))
+        #expect(try await store.list(TokenListQuery(paging: Paging(pageSize: 1000))).totalCount == 100)
+        for stored in existing { #expect(try await store.token(id: stored.token.id) == nil) }
+        let events = try await store.activity(ActivityQuery(projects: .all, paging: Paging(pageSize: 1000)))
+        #expect(events.totalCount == 100 + 100 + 100)
+    }
 }
