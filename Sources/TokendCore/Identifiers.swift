@@ -3,25 +3,29 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
     public let rawValue: String
 
     /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in either case; keeps it lowercase.
-    public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return nil }
-        var lowered = [UInt8]()
-        lowered.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 8 || index == 13 || index == 18 || index == 23 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                lowered.append(byte)
-            } else if byte.isASCIIDigit || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f")) {
-                lowered.append(byte)
-            } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") {
-                lowered.append(byte + 32)
-            } else {
-                return nil
+    /// Checked in place: an id already in canonical form (every id read back from a store)
+    /// is kept without a copy.
+    public init?(_ text: String) {
+        var text = text
+        let verdict: Bool? = text.withUTF8 { utf8 in
+            guard utf8.count == 36 else { return nil }
+            var hasUppercase = false
+            for (index, byte) in utf8.enumerated() {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard byte == UInt8(ascii: "-") else { return nil }
+                } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") {
+                    hasUppercase = true
+                } else if !(byte.isASCIIDigit || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))) {
+                    return nil
+                }
             }
+            return hasUppercase
         }
-        self.rawValue = String(decoding: lowered, as: UTF8.self)
+        guard let hasUppercase = verdict else { return nil }
+        self.rawValue = hasUppercase ? text.lowercased() : text
     }
+
+    public init?(_ text: some StringProtocol) { self.init(String(text)) }
 
     /// A new random (version 4) UUID from the system's CSPRNG.
     public static func random() -> UUIDText {

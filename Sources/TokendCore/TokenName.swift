@@ -3,14 +3,16 @@ public struct TokenName: Sendable, Hashable, CustomStringConvertible {
     public static let lengthRange = 3...50
     public let rawValue: String
 
-    public init?(_ text: some StringProtocol) {
+    public init?(_ text: String) {
         let bytes = text.utf8
         guard Self.lengthRange.contains(bytes.count),
               bytes.allSatisfy({ $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0.isASCIIDigit
                   || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
         else { return nil }
-        self.rawValue = String(text)
+        self.rawValue = text
     }
+
+    public init?(_ text: some StringProtocol) { self.init(String(text)) }
 
     public static func parse(_ text: String) throws(TokendError) -> TokenName {
         guard let name = TokenName(text) else {

@@ -99,10 +99,11 @@ public final class SQLiteTokenStore: TokenStore {
             let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
             let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
-            let rows = try Row.fetchAll(
+            // Each row is decoded as the cursor reaches it, not copied first.
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?"),
                 arguments: arguments + [query.paging.pageSize, offset])
-            return TokenPage(totalCount: total, tokens: try rows.map { try Token(row: $0, region: region) })
+            return TokenPage(totalCount: total, tokens: try Array(rows.map { try Token(row: $0, region: region) }))
         }
     }
 
