@@ -27,8 +27,20 @@ final class ReadConnections: Sendable {
     func read<Value>(isolated: Bool, _ body: (Database) throws -> Value) throws -> Value? {
         guard let index = idle.withLock({ $0.popLast() }) else { return nil }
         defer { idle.withLock { $0.append(index) } }
-        let connection = connections[index]
-        return try isolated ? connection.read(body) : connection.unsafeRead(body)
+        return try connections[index].unsafeRead { db in isolated ? try Self.inReadTransaction(db, body) : try body(db) }
+    }
+
+    /// BEGIN and COMMIT as cached statements: GRDB's `read` prepares them anew each time.
+    private static func inReadTransaction<Value>(_ db: Database, _ body: (Database) throws -> Value) throws -> Value {
+        try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+        do {
+            let value = try body(db)
+            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            return value
+        } catch {
+            try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute()
+            throw error
+        }
     }
 
     func close() throws {

@@ -46,7 +46,7 @@ struct SQLFilter {
     mutating func projects(_ access: ProjectAccess) {
         if case .only(let projects) = access {
             add("project_id IN (" + Array(repeating: "?", count: projects.count).joined(separator: ",") + ")",
-                StatementArguments(projects.map(\.rawValue).sorted()))
+                StatementArguments(projects.map { $0.rawValue }.sorted()))
         }
     }
 
