@@ -54,6 +54,22 @@ import TokendCore
         #expect(again == .some(.some(1)))
     }
 
+    @Test func aReadThatFailsEndsItsTransaction() throws {
+        let path = try storePath()
+        _ = try SQLiteTokenStore(region: region, path: path)
+        let readers = try ReadConnections(path: path, count: 1, configuration: Configuration())
+        struct Failure: Error {}
+        #expect(throws: Failure.self) {
+            try readers.read(isolated: true) { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token")
+                throw Failure()
+            }
+        }
+        // The one connection is usable again: no transaction was left open on it.
+        let again = try readers.read(isolated: true) { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token") }
+        #expect(again == .some(.some(0)))
+    }
+
     @Test func theConnectionsCannotWrite() throws {
         let path = try storePath()
         _ = try SQLiteTokenStore(region: region, path: path)
