@@ -138,12 +138,14 @@ def fsync_ms(folder: Path, rounds: int = 200) -> float:
     return sorted(times)[rounds // 2]
 
 
-def vm_rss(pid: int) -> int:
+def vm_rss(pid: int, field: str = "VmRSS") -> int:
+    """Resident bytes of a process: all of them (VmRSS), or its private memory alone
+    (RssAnon: VmRSS less the file pages it maps, which the OS page cache shares)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
-    raise BenchError(f"no VmRSS for {pid}")
+    raise BenchError(f"no {field} for {pid}")
 
 
 # ---------------------------------------------------------------- HTTP
@@ -225,6 +227,7 @@ class Run:
     over: int = 0
     cpu: dict = field(default_factory=dict)        # cores used per watched process, and wrk's
     rss_max: dict = field(default_factory=dict)    # bytes per watched process
+    anon_max: dict = field(default_factory=dict)   # private bytes (RssAnon) per watched process
     iowait: float = 0.0                            # cores idle while waiting for the disk
     errors: list = field(default_factory=list)     # what went wrong, for the table
     notes: list = field(default_factory=list)      # what to keep in mind, for the table
@@ -281,6 +284,7 @@ class Wrk:
         watch = watch or {}
         before = {label: proc_stat_cpu(pid) for label, pid in watch.items()}
         rss_max = {label: vm_rss(pid) for label, pid in watch.items()}
+        anon_max = {label: vm_rss(pid, "RssAnon") for label, pid in watch.items()}
         stop = threading.Event()
 
         def sample() -> None:
@@ -288,6 +292,7 @@ class Wrk:
                 for label, pid in watch.items():
                     try:
                         rss_max[label] = max(rss_max[label], vm_rss(pid))
+                        anon_max[label] = max(anon_max[label], vm_rss(pid, "RssAnon"))
                     except (OSError, BenchError):
                         pass
 
@@ -328,6 +333,7 @@ class Wrk:
         run.cpu["other"] = max(0.0, (busy_after - busy_before) / wall - sum(run.cpu.values()))
         run.iowait = (iowait_after - iowait_before) / wall
         run.rss_max = rss_max
+        run.anon_max = anon_max
         percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", text, re.M))
         if "50" not in percentiles or "99" not in percentiles:
             raise BenchError(f"wrk {name}: no latency distribution in output:\n{text}")
@@ -604,7 +610,7 @@ class Bench:
         try:
             server.ready()
             time.sleep(1.0)
-            idle = vm_rss(server.pid)
+            idle, idle_anon = vm_rss(server.pid), vm_rss(server.pid, "RssAnon")
             token = server.client.json("POST", TOKENS, {"project_id": VERIFY_PROJECT, "name": "bench-verify",
                                                         "token_scopes": ["write_only_metrics"]})
             secret = token["secret_key"]
@@ -670,15 +676,18 @@ class Bench:
                                              walk=("DELETE", delete_file, False), watch=watch, probe=None),
                   pool=len(delete_ids))
             time.sleep(2.0)
-            after = vm_rss(server.pid)
-            under_load = {key: run["rss_max"].get("server", 0) for key, run in self.results["runs"].items()
-                          if not re.match(r"s\d+_", key)}
-            self.results["figures"]["memory"] = {"idle_bytes": idle, "after_load_idle_bytes": after,
+            after, after_anon = vm_rss(server.pid), vm_rss(server.pid, "RssAnon")
+            main_runs = {key: run for key, run in self.results["runs"].items() if not re.match(r"s\d+_", key)}
+            under_load = {key: run["rss_max"].get("server", 0) for key, run in main_runs.items()}
+            anon_under_load = {key: run["anon_max"].get("server", 0) for key, run in main_runs.items()}
+            self.results["figures"]["memory"] = {"idle_bytes": idle, "idle_anon_bytes": idle_anon,
+                                                 "after_load_idle_bytes": after, "after_load_idle_anon_bytes": after_anon,
                                                  "max_under_load_bytes": max(under_load.values()),
                                                  "max_under_load_run": max(under_load, key=under_load.get),
+                                                 "max_under_load_anon_bytes": max(anon_under_load.values()),
                                                  "under_load_bytes": under_load}
-            log(f"  VmRSS idle {idle / 2**20:.1f} MiB, max under load {max(under_load.values()) / 2**20:.1f} MiB, "
-                f"idle after load {after / 2**20:.1f} MiB")
+            log(f"  VmRSS idle {idle / 2**20:.1f} MiB, max under load {max(under_load.values()) / 2**20:.1f} MiB "
+                f"(private {max(anon_under_load.values()) / 2**20:.1f} MiB), idle after load {after / 2**20:.1f} MiB")
         finally:
             server.stop()
 
@@ -910,10 +919,13 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
         f"| first answer after start, store of {count(largest)} | **{ms(first['get']['median_ms'])}** (GET token; "
         f"{', '.join(f'{s:.0f}' for s in first['get']['samples_ms'])}); ping {ms(first['ping']['median_ms'])} | "
         "from spawning `tokend serve` to the first 200, polling every 2 ms; median of 3 starts |",
-        f"| resident memory, idle | **{mib(memory['idle_bytes'])}** | VmRSS 1 s after the first answer, store of {count(largest)} |",
-        f"| resident memory, under load | {mib(memory['max_under_load_bytes'])} (during {memory['max_under_load_run']}) | "
-        "max VmRSS sampled every 100 ms during the main server's runs |",
-        f"| resident memory, idle after the load | {mib(memory['after_load_idle_bytes'])} | VmRSS 2 s after the last run |",
+        f"| resident memory, idle | **{mib(memory['idle_bytes'])}** (private {mib(memory['idle_anon_bytes'])}) | "
+        f"VmRSS (RssAnon) 1 s after the first answer, store of {count(largest)} |",
+        f"| resident memory, under load | {mib(memory['max_under_load_bytes'])} (during {memory['max_under_load_run']}); "
+        f"private at most {mib(memory['max_under_load_anon_bytes'])} | max VmRSS and RssAnon sampled every 100 ms during "
+        "the main server's runs; the rest is store pages the read connections map, shared with the OS page cache |",
+        f"| resident memory, idle after the load | {mib(memory['after_load_idle_bytes'])} "
+        f"(private {mib(memory['after_load_idle_anon_bytes'])}) | VmRSS (RssAnon) 2 s after the last run |",
         f"| disk: write 4 KiB + fsync | {figures['fsync_ms']:.2f} ms | median of 200, in the stores' folder: the least one durable commit waits |",
         *size_lines,
     ]
