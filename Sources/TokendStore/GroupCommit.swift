@@ -15,11 +15,14 @@ actor GroupCommit {
     }
 
     private let database: any DatabaseWriter
+    private let afterCommit: @Sendable () async -> Void
     private var pending: [Pending] = []
     private var isCommitting = false
 
-    init(database: any DatabaseWriter) {
+    /// `afterCommit` runs after each committed transaction has been answered, before the next.
+    init(database: any DatabaseWriter, afterCommit: @escaping @Sendable () async -> Void = {}) {
         self.database = database
+        self.afterCommit = afterCommit
     }
 
     /// Runs `work` in the next batch's transaction and returns its result once that
@@ -50,6 +53,7 @@ actor GroupCommit {
         do {
             let outputs = try await database.write { db in try batch.map { try $0.apply(db) } }
             for (entry, output) in zip(batch, outputs) { entry.answer(.success(output)) }
+            await afterCommit()
         } catch where batch.count > 1 {
             for entry in batch { await commit([entry]) }
         } catch {

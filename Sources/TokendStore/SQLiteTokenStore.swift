@@ -9,26 +9,29 @@ public final class SQLiteTokenStore: TokenStore {
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
     private let writes: GroupCommit
-    /// Hot reads' connections (file stores only); see `ReadConnections`.
+    /// Hot reads' connections; see `ReadConnections`. File stores only, like `checkpointer`.
     private let readers: ReadConnections?
+    private let checkpointer: BackgroundCheckpointer?
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     public convenience init(region: RegionName, path: String) throws {
-        try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration)) {
+        try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration),
+                      checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration)) {
             try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
         }
     }
 
     /// A private in-memory database, for tests.
     public static func inMemory(region: RegionName) throws -> SQLiteTokenStore {
-        try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration))
+        try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil)
     }
 
-    private init(region: RegionName, database: any DatabaseWriter,
+    private init(region: RegionName, database: any DatabaseWriter, checkpointer: BackgroundCheckpointer?,
                  readers openReaders: () throws -> ReadConnections? = { nil }) throws {
         self.region = region
         self.database = database
-        self.writes = GroupCommit(database: database)
+        self.checkpointer = checkpointer
+        self.writes = GroupCommit(database: database) { await checkpointer?.afterCommit(on: database) }
         try TokenStoreMigrations.migrator.migrate(database)
         // Opened after the migrations: they read a schema that no longer changes.
         self.readers = try openReaders()
@@ -46,6 +49,8 @@ public final class SQLiteTokenStore: TokenStore {
             // 16 MiB of pages per connection instead of SQLite's 2 MiB: a million-token store's
             // index tops stay in memory (the OS page cache holds the rest).
             try db.execute(sql: "PRAGMA cache_size = -16384")
+            // Checkpoints are BackgroundCheckpointer's; a commit checkpoints only if it falls behind.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(BackgroundCheckpointer.walPagesBeforeWriterCheckpoints)")
         }
         return configuration
     }
@@ -191,6 +196,7 @@ public final class SQLiteTokenStore: TokenStore {
 
     public func close() async throws {
         try await mapStorageErrors {
+            try await checkpointer?.stop()
             try readers?.close()
             _ = try await database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             if let pool = database as? DatabasePool { try pool.close() }

@@ -80,3 +80,26 @@ import TokendCore
         #expect(events.totalCount == 100 + 100 + 100)
     }
 }
+
+/// The store's log is checkpointed beside the writer and starts over while writes go on.
+@Suite struct BackgroundCheckpointerTests {
+    @Test func theLogStartsOverWhileWritesGoOn() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID()).sqlite").path
+        var configuration = Configuration()
+        // No automatic checkpoint at all: only the checkpointer can keep the log short.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
+        let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, restartPages: 64)
+        let writes = GroupCommit(database: pool) { await checkpointer.afterCommit(on: pool) }
+        // 2,000 pages of log without the checkpointer; with it, the log starts over past 64.
+        for _ in 0..<2_000 {
+            try await writes.write { db in try db.execute(sql: "INSERT INTO page (body) VALUES (zeroblob(4000))") }
+        }
+        try await checkpointer.stop()
+        let probe = try DatabaseQueue(path: path)
+        let log = try await probe.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        #expect(log.walFrameCount < 500, "the log holds \(log.walFrameCount) pages")
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM page") } == 2_000)
+    }
+}

@@ -1,0 +1,98 @@
+import GRDB
+import Synchronization
+
+/// Copies committed pages from the write-ahead log into the database file on a connection
+/// of its own, so the store's one writer seldom stops for it.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, on the
+/// writer every write waits for: with a million tokens it took 45% of the writer's time
+/// during deletes (perf). Here, passive checkpoints run beside the writer after commits
+/// (back to back while it is busy, not at all while it is idle), and the writer itself only
+/// finishes the job now and then so the log can start over. Measured at a million tokens:
+/// 64 clients deleting, 3,200 -> 4,100-5,000 deletes/s, p50 26 -> 11 ms, p99 201 -> 56-68 ms;
+/// 32 clients creating, p99 12.7 -> 7-10 ms; the log stayed under 33 MB.
+final class BackgroundCheckpointer: Sendable {
+    /// The log size, in pages (64 MiB), past which a commit checkpoints itself (SQLite's
+    /// default is 1000): a bound should the restarts below fail.
+    static let walPagesBeforeWriterCheckpoints = 16_384
+
+    private struct State {
+        var running: Task<Void, Never>?
+        var committedSinceStart = false
+        /// While the writer restarts the log (`restart(on:)`) or the store closes.
+        var paused = false
+        var stopped = false
+    }
+
+    private let connection: DatabaseQueue
+    private let state = Mutex(State())
+    /// The log's length in pages at the last checkpoint.
+    private let logPages = Atomic<Int>(0)
+
+    /// Under steady writes a passive checkpoint never quite catches up, and the log only
+    /// starts over after one has. Past this many pages (8 MiB by default) the writer finishes
+    /// the job between two commits: this checkpointer has copied most pages by then.
+    private let restartPages: Int
+
+    init(path: String, configuration: Configuration, restartPages: Int = 2_048) throws {
+        connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.restartPages = restartPages
+    }
+
+    /// Run by the store's writer after each commit (and after answering it), before the next.
+    func afterCommit(on writer: any DatabaseWriter) async {
+        noteCommit()
+        if logPages.load(ordering: .relaxed) > restartPages { try? await restart(on: writer) }
+    }
+
+    /// Finishes the checkpoint and starts the log over, on the writer between commits.
+    /// The background checkpoints pause meanwhile: SQLite lets one checkpoint run at a time,
+    /// and a restart that finds another running gives up.
+    private func restart(on writer: any DatabaseWriter) async throws {
+        let running = state.withLock { state in
+            state.paused = true
+            return state.running
+        }
+        await running?.value
+        defer { state.withLock { $0.paused = false } }
+        _ = try await writer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
+        logPages.store(0, ordering: .relaxed)
+    }
+
+    private func noteCommit() {
+        state.withLock { state in
+            guard !state.stopped, !state.paused else { return }
+            guard state.running == nil else {
+                state.committedSinceStart = true
+                return
+            }
+            state.running = Task.detached(priority: .utility) { await self.checkpointUntilCaughtUp() }
+        }
+    }
+
+    /// Waits for a checkpoint in progress and starts no more; the caller closes the store.
+    func stop() async throws {
+        let running = state.withLock { state in
+            state.stopped = true
+            return state.running
+        }
+        await running?.value
+        try connection.close()
+    }
+
+    private func checkpointUntilCaughtUp() async {
+        while true {
+            // A failure (the disk full, say) is the writer's to report on its next commit.
+            if let result = try? await connection.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) {
+                logPages.store(result.walFrameCount, ordering: .relaxed)
+            }
+            let again = state.withLock { state in
+                let again = state.committedSinceStart && !state.stopped && !state.paused
+                state.committedSinceStart = false
+                if !again { state.running = nil }
+                return again
+            }
+            if !again { return }
+        }
+    }
+}
