@@ -4,9 +4,7 @@ import Testing
 import TokendCore
 @testable import TokendStore
 
-@Suite struct GroupCommitTests {
-    let region = RegionName("fr-par")!
-
+@Suite struct GroupCommitTests: StoreTesting {
     func storedToken(id: TokenID = .random()) -> StoredToken {
         let now = Timestamp.now()
         let token = Token(id: id, projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: .generated(),
@@ -20,7 +18,7 @@ import TokendCore
     }
 
     @Test func concurrentInsertsAllCommitAndABadOneFailsAlone() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID()).sqlite").path
+        let path = try storePath()
         let store = try SQLiteTokenStore(region: region, path: path)
         let duplicate = storedToken()
         try await store.insert(duplicate, activity: created(duplicate), idempotency: nil)
@@ -48,7 +46,7 @@ import TokendCore
     }
 
     @Test func concurrentDeletesAndCreatesShareBatchesAndEachGetsItsOwnAnswer() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID()).sqlite").path
+        let path = try storePath()
         let store = try SQLiteTokenStore(region: region, path: path)
         var existing: [StoredToken] = []
         for _ in 0..<100 {
@@ -82,9 +80,9 @@ import TokendCore
 }
 
 /// The store's log is checkpointed beside the writer and starts over while writes go on.
-@Suite struct BackgroundCheckpointerTests {
+@Suite struct BackgroundCheckpointerTests: StoreTesting {
     @Test func theLogStartsOverWhileWritesGoOn() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID()).sqlite").path
+        let path = try storePath()
         var configuration = Configuration()
         // No automatic checkpoint at all: only the checkpointer can keep the log short.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }

@@ -5,18 +5,8 @@ import TokendCore
 @testable import TokendStore
 
 /// The read-only connections a file store answers gets, lists and verify lookups with.
-@Suite struct ReadConnectionsTests {
-    let region = RegionName("fr-par")!
-    let hasher = SecretHasher(keyBytes: Array(repeating: 7, count: 32))
-    let caller = try! ManagementAccess.open.authenticate(key: "test")
-    var origin: RequestOrigin { RequestOrigin(principal: caller, requestID: "test") }
+@Suite struct ReadConnectionsTests: StoreTesting {
     let project = ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!
-
-    func storePath() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokend-readers-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory + "/fr-par.sqlite"
-    }
 
     @Test func readsSeeEachCommitAsSoonAsItIsAnswered() async throws {
         let store = try SQLiteTokenStore(region: region, path: try storePath())

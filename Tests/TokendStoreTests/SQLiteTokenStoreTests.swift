@@ -4,18 +4,7 @@ import GRDB
 import TokendCore
 @testable import TokendStore
 
-@Suite struct SQLiteTokenStoreTests {
-    let region = RegionName("fr-par")!
-    let hasher = SecretHasher(keyBytes: Array(repeating: 9, count: 32))
-    let caller = try! ManagementAccess.open.authenticate(key: "test")
-    var origin: RequestOrigin { RequestOrigin(principal: caller, requestID: "test") }
-
-    func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tokend-store-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
+@Suite struct SQLiteTokenStoreTests: StoreTesting {
     @Test func aCreatedTokenSurvivesReopeningTheFileAndItsSecretIsNowhereOnDisk() async throws {
         let directory = try temporaryDirectory()
         let path = "\(directory)/fr-par.sqlite"
