@@ -99,15 +99,33 @@ public final class SQLiteTokenStore: TokenStore {
         if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
         let (whereClause, arguments) = query.filterSQL
-        // One read transaction: the count and the page come from the same snapshot.
+        let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
+        let pageSQL = { (extraColumn: String) in
+            "SELECT \(tokenColumns)\(extraColumn) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?"
+        }
+        if let offset = query.paging.offset {
+            // One statement, so the page and its total come from one snapshot without a
+            // transaction around them: the total rides along on each row (SQLite computes the
+            // uncorrelated subquery once).
+            let page = try readOneStatement { db in
+                var tokens: [Token] = []
+                var total = 0
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: pageSQL(", (\(countSQL))")),
+                                               arguments: arguments + arguments + [query.paging.pageSize, offset])
+                while let row = try rows.next() {
+                    total = row[tokenColumnCount]
+                    tokens.append(try Token(row: row, region: region))
+                }
+                return TokenPage(totalCount: total, tokens: tokens)
+            }
+            if !page.tokens.isEmpty { return page }
+        }
+        // A page past the end has no row to carry the total: count, and check the page is
+        // still empty, in one read transaction.
         return try read { db in
-            let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
             let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
-            // Each row is decoded as the cursor reaches it, not copied first.
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?"),
-                arguments: arguments + [query.paging.pageSize, offset])
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: pageSQL("")), arguments: arguments + [query.paging.pageSize, offset])
             return TokenPage(totalCount: total, tokens: try Array(rows.map { try Token(row: $0, region: region) }))
         }
     }
