@@ -46,8 +46,11 @@ struct SQLFilter {
     /// `project_id IN (…)` for a caller limited to some projects; nothing for one who sees all.
     mutating func projects(_ access: ProjectAccess) {
         if case .only(let projects) = access {
-            add("project_id IN (" + Array(repeating: "?", count: projects.count).joined(separator: ",") + ")",
-                StatementArguments(projects.map { $0.rawValue }.sorted()))
+            // Appended one by one: StatementArguments' Sequence initialisers are generic, and
+            // unspecialized across modules they cost a list of 2 tokens about 4% of its time.
+            var values: StatementArguments = []
+            for project in projects.map({ $0.rawValue }).sorted() { values += [project] }
+            add("project_id IN (" + Array(repeating: "?", count: projects.count).joined(separator: ",") + ")", values)
         }
     }
 
