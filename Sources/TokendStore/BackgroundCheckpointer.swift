@@ -54,10 +54,21 @@ final class BackgroundCheckpointer: Sendable {
             return state.running
         }
         await running?.value
-        defer { state.withLock { $0.paused = false } }
-        _ = try await writer.writeWithoutTransaction { db in try db.checkpoint(.restart) }
-        logPages.store(0, ordering: .relaxed)
+        defer {
+            // Success or not, the next background checkpoint says how long the log is.
+            logPages.store(0, ordering: .relaxed)
+            state.withLock { $0.paused = false }
+        }
+        _ = try await writer.writeWithoutTransaction { db in
+            // A restart waits for readers still on the old log; they are short, but should one
+            // not be, writes stall for at most this long, not the connection's 5 s.
+            try db.execute(sql: "PRAGMA busy_timeout = \(Self.restartWaitMilliseconds)")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(SQLiteTokenStore.busyTimeoutMilliseconds)") }
+            return try db.checkpoint(.restart)
+        }
     }
+
+    private static let restartWaitMilliseconds = 200
 
     private func noteCommit() {
         state.withLock { state in

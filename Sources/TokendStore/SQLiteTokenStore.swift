@@ -40,9 +40,12 @@ public final class SQLiteTokenStore: TokenStore {
     /// One per core serves every read that runs at once; a read beyond that uses the pool.
     private static var readConnectionCount: Int { max(2, ProcessInfo.processInfo.activeProcessorCount) }
 
+    /// How long a connection waits for a lock another holds before giving up.
+    static let busyTimeoutMilliseconds = 5_000
+
     private static var configuration: Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Double(busyTimeoutMilliseconds) / 1000)
         configuration.prepareDatabase { db in
             // FULL: a commit is on disk before it is acknowledged, even if the machine loses power.
             try db.execute(sql: "PRAGMA synchronous = FULL")
