@@ -225,9 +225,10 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     /// Hot statements go through `cachedStatement`: prepared once per connection, not per call.
+    /// The row is decoded where the cursor stands (`Row.fetchOne` would copy it first).
     private func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue])
-            .map { try Token(row: $0, region: region) }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue])
+        return try rows.next().map { try Token(row: $0, region: region) }
     }
 
     /// Reads run on the calling thread, on `readers` when one is idle. They are short and
