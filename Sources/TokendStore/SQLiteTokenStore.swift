@@ -63,8 +63,8 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?",
+        try readOneStatement { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?"),
                              arguments: [key.rawValue, since.microsecondsSinceEpoch]).flatMap { row in
                 (row[1] as String?).flatMap(TokenID.init).map { tokenID in
                     IdempotencyRecord(key: key, fingerprint: Array(row[0] as Data), tokenID: tokenID,
@@ -102,35 +102,10 @@ public final class SQLiteTokenStore: TokenStore {
         if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
         let (whereClause, arguments) = query.filterSQL
-        let countSQL = whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause
-        let pageSQL = { (extraColumn: String) in
-            "SELECT \(tokenColumns)\(extraColumn) FROM token\(whereClause) ORDER BY \(query.order.sql) LIMIT ? OFFSET ?"
-        }
-        if let offset = query.paging.offset {
-            // One statement, so the page and its total come from one snapshot without a
-            // transaction around them: the total rides along on each row (SQLite computes the
-            // uncorrelated subquery once).
-            let page = try readOneStatement { db in
-                var tokens: [Token] = []
-                var total = 0
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: pageSQL(", (\(countSQL))")),
-                                               arguments: arguments + arguments + [query.paging.pageSize, offset])
-                while let row = try rows.next() {
-                    total = row[tokenColumnCount]
-                    tokens.append(try Token(row: row, region: region))
-                }
-                return TokenPage(totalCount: total, tokens: tokens)
-            }
-            if !page.tokens.isEmpty { return page }
-        }
-        // A page past the end has no row to carry the total: count, and check the page is
-        // still empty, in one read transaction.
-        return try read { db in
-            let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
-            guard let offset = query.paging.offset, offset < total else { return TokenPage(totalCount: total, tokens: []) }
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: pageSQL("")), arguments: arguments + [query.paging.pageSize, offset])
-            return TokenPage(totalCount: total, tokens: try Array(rows.map { try Token(row: $0, region: region) }))
-        }
+        let page = try page(of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
+                            counted: whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause,
+                            arguments: arguments, paging: query.paging) { row in try Token(row: row, region: region) }
+        return TokenPage(totalCount: page.total, tokens: page.items)
     }
 
     public func delete(id: TokenID, visibleTo access: ProjectAccess,
@@ -197,14 +172,10 @@ public final class SQLiteTokenStore: TokenStore {
         if let tokenID = query.tokenID { filter.add("token_id = ?", [tokenID.rawValue]) }
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let region = region
-        return try read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM activity" + whereClause, arguments: arguments) ?? 0
-            guard let offset = query.paging.offset, offset < total else { return ActivityPage(totalCount: total, events: []) }
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT \(ActivityEvent.columns) FROM activity\(whereClause) ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: arguments + [query.paging.pageSize, offset])
-            return ActivityPage(totalCount: total, events: try rows.map { try ActivityEvent(row: $0, region: region) })
-        }
+        let page = try page(of: ActivityEvent.columns, from: "activity\(whereClause) ORDER BY id DESC",
+                            counted: "SELECT COUNT(*) FROM activity" + whereClause,
+                            arguments: arguments, paging: query.paging) { row in try ActivityEvent(row: row, region: region) }
+        return ActivityPage(totalCount: page.total, events: page.items)
     }
 
     public func removeAll() async throws {
@@ -212,7 +183,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func checkHealth() async throws {
-        _ = try read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try readOneStatement { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public func close() async throws {
@@ -221,6 +192,36 @@ public final class SQLiteTokenStore: TokenStore {
             try readers?.close()
             _ = try await database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             if let pool = database as? DatabasePool { try pool.close() }
+        }
+    }
+
+    /// A page of `SELECT columns FROM source` and the count `countSQL` gives, from one
+    /// snapshot. Mostly one statement and no transaction: the total rides along as a last
+    /// column, an uncorrelated scalar subquery SQLite computes once. A page past the end has
+    /// no row to carry it, so then the count and the page are read in one read transaction.
+    /// Rows are decoded where the cursor stands, not copied first.
+    private func page<Item>(of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
+                            paging: Paging, decode: @escaping (Row) throws -> Item) throws -> (total: Int, items: [Item]) {
+        let selectPage = "SELECT \(columns) FROM \(source) LIMIT ? OFFSET ?"
+        if let offset = paging.offset {
+            let withTotal: (total: Int, items: [Item]) = try readOneStatement { db in
+                var total = 0
+                var items: [Item] = []
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(columns), (\(countSQL)) FROM \(source) LIMIT ? OFFSET ?"),
+                                               arguments: arguments + arguments + [paging.pageSize, offset])
+                while let row = try rows.next() {
+                    total = row[row.count - 1]
+                    items.append(try decode(row))
+                }
+                return (total, items)
+            }
+            if !withTotal.items.isEmpty { return withTotal }
+        }
+        return try read { db in
+            let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
+            guard let offset = paging.offset, offset < total else { return (total, []) }
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: selectPage), arguments: arguments + [paging.pageSize, offset])
+            return (total, try Array(rows.map(decode)))
         }
     }
 
