@@ -17,7 +17,7 @@ extension TokendError {
     }
 
     /// The contract's JSON body: keys in alphabetical order, as the public API sends them.
-    var json: String {
+    var json: JSONWriter {
         var writer = JSONWriter()
         writer.object { json in
             switch self {
@@ -67,7 +67,7 @@ extension TokendError {
                 json.field("type", "payload_too_large")
             }
         }
-        return writer.text
+        return writer
     }
 }
 

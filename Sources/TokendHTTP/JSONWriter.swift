@@ -7,8 +7,6 @@ struct JSONWriter {
 
     init() { bytes.reserveCapacity(512) }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
