@@ -130,7 +130,6 @@ extension Int64 {
     }
 }
 
-
 /// Where the service reads the time. Tests give it a clock they control.
 public protocol TimeSource: Sendable {
     func now() -> Timestamp
