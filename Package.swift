@@ -26,7 +26,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The SQLite store behind the core's TokenStore protocol.
+        // Files and flags read at the edge (region files, the keyring, the hash key), handed
+        // to the core as plain values.
+        .target(
+            name: "TokendConfiguration",
+            dependencies: ["TokendCore"]
+        ),
+        // The stores behind the core's TokenStore protocol: SQLite (the embedded default).
         .target(
             name: "TokendStore",
             dependencies: [
@@ -39,7 +45,6 @@ let package = Package(
             name: "TokendHTTP",
             dependencies: [
                 "TokendCore",
-                "TokendStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -55,6 +60,8 @@ let package = Package(
         .executableTarget(
             name: "tokend",
             dependencies: [
+                "TokendConfiguration",
+                "TokendStore",
                 "TokendHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,6 +72,10 @@ let package = Package(
             dependencies: ["TokendCore"]
         ),
         .testTarget(
+            name: "TokendConfigurationTests",
+            dependencies: ["TokendConfiguration", "TokendCore"]
+        ),
+        .testTarget(
             name: "TokendStoreTests",
             dependencies: ["TokendStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -72,8 +83,11 @@ let package = Package(
             name: "TokendHTTPTests",
             dependencies: [
                 "TokendHTTP",
+                "TokendStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TokendConfiguration
 import TokendCore
 import TokendHTTP
 
@@ -16,23 +17,15 @@ struct Gateway: AsyncParsableCommand {
         let definitions = try regionsFolder.load()
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
-        var backends: [any RegionBackend] = locals.isEmpty ? [] : try options.openLocalRegions(locals, access: access)
-        var remotes: [RemoteRegionBackend] = []
+        var backends: [any RegionBackend] = locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access)
         for definition in definitions {
             if case .remote(let baseURL) = definition.location {
-                remotes.append(RemoteRegionBackend(
+                backends.append(RemoteRegionBackend(
                     region: definition.name, baseURL: baseURL,
                     connectTimeoutMilliseconds: definition.connectTimeoutMilliseconds,
                     readTimeoutMilliseconds: definition.readTimeoutMilliseconds))
             }
         }
-        backends += remotes as [any RegionBackend]
-        do {
-            try await options.serve(backends, access: access)
-        } catch {
-            for remote in remotes { try? await remote.shutdown() }
-            throw error
-        }
-        for remote in remotes { try await remote.shutdown() }
+        try await options.serve(backends, access: access)
     }
 }

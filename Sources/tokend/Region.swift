@@ -17,7 +17,7 @@ struct Region: AsyncParsableCommand {
 
     func run() async throws {
         let access = try options.managementAccess()
-        let backends = try options.openLocalRegions([RegionName(region)!], access: access)
+        let backends = try await options.openLocalRegions([RegionName(region)!], access: access)
         try await options.serve(backends, access: access)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import TokendCore
+import TokendConfiguration
 
 /// The `--regions` folder that `serve` and `gateway` read.
 struct RegionsFolderOption: ParsableArguments {

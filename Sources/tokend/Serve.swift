@@ -14,7 +14,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let definitions = try regionsFolder.load()
         let access = try options.managementAccess()
-        let backends = try options.openLocalRegions(definitions.map(\.name), access: access)
+        let backends = try await options.openLocalRegions(definitions.map(\.name), access: access)
         try await options.serve(backends, access: access)
     }
 }

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import TokendConfiguration
 import TokendCore
 import TokendHTTP
-import TokendStore
 
 /// Options every serving subcommand shares.
 struct ServerOptions: ParsableArguments {
@@ -70,8 +70,9 @@ struct ServerOptions: ParsableArguments {
     var rateLimits: RateLimits { RateLimits(perToken: verifyRatePerToken, perTenant: verifyRatePerTenant) }
 
     /// Opens the regions this process serves itself.
-    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) throws -> [LocalRegionBackend] {
-        try LocalRegions.open(regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits)
+    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) async throws -> [LocalRegionBackend] {
+        try await LocalRegions.open(regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits,
+                                    usageFlushInterval: .milliseconds(usageFlushMilliseconds))
     }
 
     func logger() -> Logger {
@@ -82,7 +83,8 @@ struct ServerOptions: ParsableArguments {
 }
 
 extension ServerOptions {
-    /// Serves these regions behind one front door until SIGTERM or SIGINT.
+    /// Serves these regions behind one front door until SIGTERM or SIGINT. The backends'
+    /// stores and clients are the application's services: closed when it stops, however it stops.
     func serve(_ backends: [any RegionBackend], access: ManagementAccess) async throws {
         let logger = logger()
         logger.info("serving", metadata: [
@@ -91,12 +93,8 @@ extension ServerOptions {
         ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
         let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access, files: files),
-                                   listen: ListenSettings(host: host, port: port), logger: logger,
-                                   usageFlushInterval: .milliseconds(usageFlushMilliseconds))
+                                   listen: ListenSettings(host: host, port: port), logger: logger)
         try await app.runService()
-        for case let local as LocalRegionBackend in backends {
-            try await local.service.close()
-        }
     }
 }
 

@@ -23,13 +23,7 @@ import TokendStore
             access: .open)
         let remote = RemoteRegionBackend(region: RegionName("nl-ams")!, baseURL: baseURL,
                                          connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
-        do {
-            try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
-        } catch {
-            try? await remote.shutdown()
-            throw error
-        }
-        try await remote.shutdown()
+        try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
     }
 
     /// A live server answering every request with `respond`: a stand-in for a broken region.

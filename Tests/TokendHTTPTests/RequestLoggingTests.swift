@@ -12,8 +12,7 @@ import Testing
         let lines = CapturedLines()
         let logger = Logger(label: "tokend-test") { _ in CapturingLogHandler(lines: lines, metadataProvider: .requestID) }
         let server = try TestServer()
-        let app = buildApplication(frontDoor: server.regionFrontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0),
-                                   logger: logger, usageFlushInterval: .seconds(3600))
+        let app = buildApplication(frontDoor: server.regionFrontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
         try await app.test(.router) { client in
             var headers = anyKey
             headers[.requestID] = "trace-me-123"

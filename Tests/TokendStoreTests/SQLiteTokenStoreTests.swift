@@ -55,20 +55,4 @@ import TokendCore
         #expect(try await reopened.token(id: issued.token.id.rawValue, by: caller).id == issued.token.id)
         #expect(try await reopened.list(ListArguments(), by: caller).totalCount == 1)
     }
-
-    @Test func aHashKeyIsCreatedOnceWithMode0600AndReadBack() throws {
-        let path = try temporaryDirectory() + "/hash.key"
-        let created = try HashKeyFile.loadOrCreate(path: path)
-        #expect(created.count == 32)
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        #expect(try HashKeyFile.loadOrCreate(path: path) == created)
-        #expect(try HashKeyFile.load(path: path) == created)
-    }
-
-    @Test func aMalformedHashKeyFileIsRefused() throws {
-        let path = try temporaryDirectory() + "/hash.key"
-        try "not hex at all".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: HashKeyFile.LoadError.self) { try HashKeyFile.loadOrCreate(path: path) }
-    }
 }

@@ -1,5 +1,5 @@
 /// What happened to a token, as the audit trail records it.
-public enum ActivityKind: String, Sendable, CaseIterable {
+package enum ActivityKind: String, Sendable, CaseIterable {
     case created = "api_key.created"
     case rotated = "api_key.rotated"
     case revoked = "api_key.revoked"
@@ -8,19 +8,19 @@ public enum ActivityKind: String, Sendable, CaseIterable {
 }
 
 /// One audit-trail entry before the store numbers it.
-public struct ActivityRecord: Sendable, Hashable {
-    public let at: Timestamp
-    public let kind: ActivityKind
-    public let tokenID: TokenID?
-    public let projectID: ProjectID?
+package struct ActivityRecord: Sendable, Hashable {
+    package let at: Timestamp
+    package let kind: ActivityKind
+    package let tokenID: TokenID?
+    package let projectID: ProjectID?
     /// The management key's display prefix, for management actions.
-    public let actor: String?
-    public let requestID: String?
-    public let count: Int
+    package let actor: String?
+    package let requestID: String?
+    package let count: Int
     /// Why, for denials (`expired`, `scope`, `tenant`, `rate_limited`, …).
-    public let reason: String?
+    package let reason: String?
 
-    public init(at: Timestamp, kind: ActivityKind, tokenID: TokenID?, projectID: ProjectID?, actor: String?,
+    package init(at: Timestamp, kind: ActivityKind, tokenID: TokenID?, projectID: ProjectID?, actor: String?,
                 requestID: String?, count: Int = 1, reason: String? = nil) {
         self.at = at
         self.kind = kind
@@ -34,12 +34,12 @@ public struct ActivityRecord: Sendable, Hashable {
 }
 
 /// A stored audit-trail entry.
-public struct ActivityEvent: Sendable, Hashable {
-    public let id: Int64
-    public let record: ActivityRecord
-    public let region: RegionName
+package struct ActivityEvent: Sendable, Hashable {
+    package let id: Int64
+    package let record: ActivityRecord
+    package let region: RegionName
 
-    public init(id: Int64, record: ActivityRecord, region: RegionName) {
+    package init(id: Int64, record: ActivityRecord, region: RegionName) {
         self.id = id
         self.record = record
         self.region = region
@@ -47,35 +47,24 @@ public struct ActivityEvent: Sendable, Hashable {
 }
 
 /// A validated activity list request: newest first, filtered by project and token.
-public struct ActivityQuery: Sendable, Hashable {
-    public var projects: ProjectAccess
-    public var tokenID: TokenID?
-    public var paging: Paging
+package struct ActivityQuery: Sendable, Hashable {
+    package var projects: ProjectAccess
+    package var tokenID: TokenID?
+    package var paging: Paging
 
-    public init(projects: ProjectAccess, tokenID: TokenID? = nil, paging: Paging = Paging()) {
+    package init(projects: ProjectAccess, tokenID: TokenID? = nil, paging: Paging = Paging()) {
         self.projects = projects
         self.tokenID = tokenID
         self.paging = paging
     }
 }
 
-public struct ActivityPage: Sendable, Hashable {
-    public let totalCount: Int
-    public let events: [ActivityEvent]
+package struct ActivityPage: Sendable, Hashable {
+    package let totalCount: Int
+    package let events: [ActivityEvent]
 
-    public init(totalCount: Int, events: [ActivityEvent]) {
+    package init(totalCount: Int, events: [ActivityEvent]) {
         self.totalCount = totalCount
         self.events = events
-    }
-}
-
-/// Who asked for a management action, for the audit trail.
-public struct RequestOrigin: Sendable, Hashable {
-    public let principal: ManagementPrincipal
-    public let requestID: String?
-
-    public init(principal: ManagementPrincipal, requestID: String?) {
-        self.principal = principal
-        self.requestID = requestID
     }
 }

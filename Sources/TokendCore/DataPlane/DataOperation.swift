@@ -1,19 +1,19 @@
 /// What a data-plane request does, and so which scope it needs.
-public struct DataOperation: Sendable, Hashable, CustomStringConvertible {
-    public enum Signal: String, Sendable, CaseIterable { case metrics, logs, traces }
-    public enum Action: String, Sendable, CaseIterable { case push, query, rules, alerts }
+package struct DataOperation: Sendable, Hashable, CustomStringConvertible {
+    package enum Signal: String, Sendable, CaseIterable { case metrics, logs, traces }
+    package enum Action: String, Sendable, CaseIterable { case push, query, rules, alerts }
 
-    public let signal: Signal
-    public let action: Action
+    package let signal: Signal
+    package let action: Action
 
-    public init(signal: Signal, action: Action) {
+    package init(signal: Signal, action: Action) {
         self.signal = signal
         self.action = action
     }
 
     /// The scope that allows this operation, or nil when nothing does (traces have no
     /// rules or alerts).
-    public var requiredScope: TokenScope? {
+    package var requiredScope: TokenScope? {
         switch (signal, action) {
         case (.metrics, .push): .writeOnlyMetrics
         case (.metrics, .query): .readOnlyMetrics
@@ -29,9 +29,9 @@ public struct DataOperation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `metrics.push` and the like: the form an explicit operation is given in.
-    public var description: String { "\(signal.rawValue).\(action.rawValue)" }
+    package var description: String { "\(signal.rawValue).\(action.rawValue)" }
 
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         let parts = text.split(separator: ".", maxSplits: 1)
         guard parts.count == 2, let signal = Signal(rawValue: String(parts[0])), let action = Action(rawValue: String(parts[1]))
         else { return nil }
@@ -40,7 +40,7 @@ public struct DataOperation: Sendable, Hashable, CustomStringConvertible {
 
     /// The operation an original request performs, told by its path (Mimir/Prometheus,
     /// Loki, Tempo, OTLP conventions) and method; nil when the path says nothing we know.
-    public init?(method: String, path rawPath: String) {
+    package init?(method: String, path rawPath: String) {
         let path = String(rawPath.prefix { $0 != "?" })
         let isRead = method == "GET" || method == "HEAD"
         func under(_ prefix: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }

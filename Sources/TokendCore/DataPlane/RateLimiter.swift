@@ -1,16 +1,22 @@
 import Synchronization
 
 /// Requests per second allowed on the data plane; nil means unlimited.
-public struct RateLimits: Sendable, Hashable {
-    public var perToken: Double?
-    public var perTenant: Double?
+package struct RateLimits: Sendable, Hashable {
+    package var perToken: Double?
+    package var perTenant: Double?
 
-    public init(perToken: Double? = nil, perTenant: Double? = nil) {
+    package init(perToken: Double? = nil, perTenant: Double? = nil) {
         self.perToken = perToken
         self.perTenant = perTenant
     }
 
-    public static let unlimited = RateLimits()
+    package static let unlimited = RateLimits()
+}
+
+/// What a rate limit counts against: one token, or one tenant (a project) across its tokens.
+enum RateLimitKey: Hashable {
+    case token(TokenID)
+    case tenant(ProjectID)
 }
 
 /// Token buckets, one per key, each holding up to one second's worth of requests.
@@ -20,11 +26,11 @@ final class RateLimiter: Sendable {
         var updated: Timestamp
     }
 
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<[RateLimitKey: Bucket]>([:])
 
     /// Takes one request from the bucket of `key`; when it is empty, returns how many whole
     /// seconds until it holds one again (for `Retry-After`).
-    func admit(_ key: String, rate: Double, at now: Timestamp) -> Int? {
+    func admit(_ key: RateLimitKey, rate: Double, at now: Timestamp) -> Int? {
         buckets.withLock { buckets in
             var bucket = buckets[key] ?? Bucket(tokens: rate, updated: now)
             let elapsed = Double(now.microsecondsSinceEpoch - bucket.updated.microsecondsSinceEpoch) / 1_000_000
@@ -40,7 +46,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Drops buckets that have refilled completely: they hold no information.
-    func prune(at now: Timestamp, rate: (String) -> Double?) {
+    func prune(at now: Timestamp, rate: (RateLimitKey) -> Double?) {
         buckets.withLock { buckets in
             buckets = buckets.filter { key, bucket in
                 guard let rate = rate(key) else { return false }

@@ -1,8 +1,8 @@
 /// The `X-Scope-OrgID` of a data-plane request, checked by Mimir's rules: at most 150
 /// bytes of letters, digits and `!-_.*'()`, not `.` or `..`, not `__mimir_cluster`.
 /// Several tenants joined by `|` ask for a federated query.
-public enum TenantIDs {
-    public static func parse(_ header: String?) throws(TokendError) -> [String] {
+package enum TenantIDs {
+    package static func parse(_ header: String?) throws(TokendError) -> [String] {
         guard let header, !header.isEmpty else {
             throw .invalidArgument("X-Scope-OrgID", .required, "the X-Scope-OrgID header (the tenant: the token's project id) is required")
         }

@@ -1,31 +1,23 @@
-/// What a data-plane request presents: its bearer secret, its tenant header and the
-/// operation its original method and path perform.
-public struct VerifyRequest: Sendable {
-    public let authorization: String?
-    public let tenant: String?
-    public let operation: DataOperation?
+/// What a data-plane request presents: the secret of its bearer credential (the HTTP layer
+/// reads it from `Authorization`), its tenant header and the operation it performs.
+package struct VerifyRequest: Sendable {
+    package let secret: Substring?
+    package let tenant: String?
+    package let operation: DataOperation?
 
-    public init(authorization: String?, tenant: String?, operation: DataOperation?) {
-        self.authorization = authorization
+    package init(secret: Substring?, tenant: String?, operation: DataOperation?) {
+        self.secret = secret
         self.tenant = tenant
         self.operation = operation
-    }
-
-    /// The secret of an `Authorization: Bearer <secret>` header, or nil.
-    public var bearerSecret: Substring? {
-        guard let authorization, authorization.count > 7,
-              authorization.prefix(7).lowercased() == "bearer "
-        else { return nil }
-        return authorization.dropFirst(7).drop { $0 == " " }
     }
 }
 
 /// A request let through: whose token, which tenant, what it does.
-public struct VerifiedAccess: Sendable, Hashable {
-    public let tokenID: TokenID
-    public let projectID: ProjectID
-    public let operation: DataOperation
-    public let scope: TokenScope
+package struct VerifiedAccess: Sendable, Hashable {
+    package let tokenID: TokenID
+    package let projectID: ProjectID
+    package let operation: DataOperation
+    package let scope: TokenScope
 }
 
 /// Answers, for every data-plane request of one region, whether to let it through.
@@ -33,8 +25,8 @@ public struct VerifiedAccess: Sendable, Hashable {
 /// The hot path writes nothing: a malformed or mistyped secret is refused before any
 /// lookup (checksum), a known one is usually answered from `CredentialCache`, and last-use
 /// times and refusals are counted in memory and flushed in batches.
-public final class TokenVerifier: Sendable {
-    public let region: RegionName
+package final class TokenVerifier: Sendable {
+    package let region: RegionName
     private let store: any TokenStore
     private let hasher: SecretHasher
     private let clock: any TimeSource
@@ -51,9 +43,9 @@ public final class TokenVerifier: Sendable {
         self.limits = limits
     }
 
-    public func verify(_ request: VerifyRequest) async throws -> VerifiedAccess {
+    package func verify(_ request: VerifyRequest) async throws -> VerifiedAccess {
         let now = clock.now()
-        guard let secret = request.bearerSecret, let parsed = SecretFormat.parse(secret) else {
+        guard let secret = request.secret, let parsed = SecretFormat.parse(secret) else {
             throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
         }
         guard parsed.region == region else {
@@ -95,11 +87,11 @@ public final class TokenVerifier: Sendable {
         guard let scope = operation.requiredScope, credential.scopes.contains(scope) else {
             throw deny(.permissionsDenied(action: operation.description, resource: "token scopes"), denial("scope"), at: now)
         }
-        if let rate = limits.perToken, let retryAfter = limiter.admit("token:\(credential.tokenID)", rate: rate, at: now) {
+        if let rate = limits.perToken, let retryAfter = limiter.admit(.token(credential.tokenID), rate: rate, at: now) {
             throw deny(.tooManyRequests(message: "rate limit of \(rate)/s for this token exceeded", retryAfterSeconds: retryAfter),
                        denial("rate_limited"), at: now)
         }
-        if let rate = limits.perTenant, let retryAfter = limiter.admit("tenant:\(credential.projectID)", rate: rate, at: now) {
+        if let rate = limits.perTenant, let retryAfter = limiter.admit(.tenant(credential.projectID), rate: rate, at: now) {
             throw deny(.tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
                        denial("rate_limited"), at: now)
         }
@@ -109,7 +101,7 @@ public final class TokenVerifier: Sendable {
 
     /// Writes the last-use times and refusal counts gathered since the last flush, in one
     /// transaction; on failure they are kept for the next one.
-    public func flush() async throws {
+    package func flush() async throws {
         let (lastUsed, denials) = ledger.drain()
         guard !lastUsed.isEmpty || !denials.isEmpty else { return }
         do {
@@ -119,7 +111,12 @@ public final class TokenVerifier: Sendable {
             throw error
         }
         let limits = limits
-        limiter.prune(at: clock.now()) { key in key.hasPrefix("token:") ? limits.perToken : limits.perTenant }
+        limiter.prune(at: clock.now()) { key in
+            switch key {
+            case .token: limits.perToken
+            case .tenant: limits.perTenant
+            }
+        }
     }
 
     private func deny(_ error: TokendError, _ reason: String, at now: Timestamp) -> TokendError {

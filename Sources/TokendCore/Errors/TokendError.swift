@@ -1,14 +1,14 @@
 /// Why one argument of a request was refused: one entry of an `invalid_arguments` error.
-public struct ArgumentProblem: Sendable, Hashable {
-    public enum Reason: String, Sendable {
+package struct ArgumentProblem: Sendable, Hashable {
+    package enum Reason: String, Sendable {
         case unknown, required, format, constraint
     }
 
-    public let argumentName: String
-    public let reason: Reason
-    public let helpMessage: String
+    package let argumentName: String
+    package let reason: Reason
+    package let helpMessage: String
 
-    public init(_ argumentName: String, _ reason: Reason, _ helpMessage: String) {
+    package init(_ argumentName: String, _ reason: Reason, _ helpMessage: String) {
         self.argumentName = argumentName
         self.reason = reason
         self.helpMessage = helpMessage
@@ -17,9 +17,9 @@ public struct ArgumentProblem: Sendable, Hashable {
 
 /// Every way a request can fail, in the terms of the Cockpit v1 error contract.
 /// The HTTP layer maps each case to its status code and JSON body; nothing here knows HTTP.
-public enum TokendError: Error, Sendable, Equatable {
-    public enum AuthenticationMethod: String, Sendable { case unknownMethod = "unknown_method", jwt, apiKey = "api_key" }
-    public enum AuthenticationReason: String, Sendable {
+package enum TokendError: Error, Sendable, Equatable {
+    package enum AuthenticationMethod: String, Sendable { case unknownMethod = "unknown_method", jwt, apiKey = "api_key" }
+    package enum AuthenticationReason: String, Sendable {
         case unknownReason = "unknown_reason", invalidArgument = "invalid_argument", notFound = "not_found", expired
     }
 
@@ -40,11 +40,11 @@ public enum TokendError: Error, Sendable, Equatable {
     /// The request body is larger than the service accepts.
     case payloadTooLarge(limitBytes: Int)
 
-    public static func invalidArgument(_ name: String, _ reason: ArgumentProblem.Reason, _ help: String) -> TokendError {
+    package static func invalidArgument(_ name: String, _ reason: ArgumentProblem.Reason, _ help: String) -> TokendError {
         .invalidArguments([ArgumentProblem(name, reason, help)])
     }
 
-    public static func tokenNotFound(_ id: String) -> TokendError {
+    package static func tokenNotFound(_ id: String) -> TokendError {
         .notFound(resource: "token", resourceID: id)
     }
 }

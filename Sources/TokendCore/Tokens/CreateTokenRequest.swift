@@ -1,12 +1,12 @@
 /// A validated create request.
-public struct CreateTokenRequest: Sendable, Hashable {
-    public let projectID: ProjectID
-    public let name: TokenName?
-    public let scopes: TokenScopes
+package struct CreateTokenRequest: Sendable, Hashable {
+    package let projectID: ProjectID
+    package let name: TokenName?
+    package let scopes: TokenScopes
     /// Extension: when the token stops verifying. Must lie in the future at create.
-    public let expiresAt: Timestamp?
+    package let expiresAt: Timestamp?
 
-    public init(projectID: ProjectID, name: TokenName?, scopes: TokenScopes, expiresAt: Timestamp? = nil) {
+    package init(projectID: ProjectID, name: TokenName?, scopes: TokenScopes, expiresAt: Timestamp? = nil) {
         self.projectID = projectID
         self.name = name
         self.scopes = scopes
@@ -16,7 +16,7 @@ public struct CreateTokenRequest: Sendable, Hashable {
     /// Validates a create body: `{"project_id": uuid, "name": string?, "token_scopes": [scope],
     /// "expires_at": RFC 3339?}`.
     /// Unknown fields are ignored; `null` counts as absent; every problem is reported at once.
-    public static func parse(body: JSONValue) throws(TokendError) -> CreateTokenRequest {
+    package static func parse(body: JSONValue) throws(TokendError) -> CreateTokenRequest {
         guard case .object(let fields) = body else {
             throw .invalidArgument("body", .format, "the request body must be a JSON object, not \(body.typeName)")
         }

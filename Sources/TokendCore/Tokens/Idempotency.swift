@@ -4,12 +4,12 @@ import Crypto
 /// answers the first create's token (without its secret, which was shown once) instead of
 /// minting a second; the same key with another body is a 409 `conflict`. Keys are kept for
 /// `window` after their first use.
-public struct IdempotencyKey: Sendable, Hashable {
-    public static let window = 24 * 3600
-    public let rawValue: String
+package struct IdempotencyKey: Sendable, Hashable {
+    package static let window = 24 * 3600
+    package let rawValue: String
 
     /// 1 to 255 printable ASCII characters, as clients (Stripe-style UUIDs and the like) send them.
-    public static func parse(_ text: String?) throws(TokendError) -> IdempotencyKey? {
+    package static func parse(_ text: String?) throws(TokendError) -> IdempotencyKey? {
         guard let text else { return nil }
         guard (1...255).contains(text.utf8.count), text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw .invalidArgument("Idempotency-Key", .format, "Idempotency-Key must be 1 to 255 printable ASCII characters")
@@ -21,13 +21,13 @@ public struct IdempotencyKey: Sendable, Hashable {
 }
 
 /// What the store remembers of a key: which request it was used for, and its token.
-public struct IdempotencyRecord: Sendable, Hashable {
-    public let key: IdempotencyKey
-    public let fingerprint: [UInt8]
-    public let tokenID: TokenID
-    public let createdAt: Timestamp
+package struct IdempotencyRecord: Sendable, Hashable {
+    package let key: IdempotencyKey
+    package let fingerprint: [UInt8]
+    package let tokenID: TokenID
+    package let createdAt: Timestamp
 
-    public init(key: IdempotencyKey, fingerprint: [UInt8], tokenID: TokenID, createdAt: Timestamp) {
+    package init(key: IdempotencyKey, fingerprint: [UInt8], tokenID: TokenID, createdAt: Timestamp) {
         self.key = key
         self.fingerprint = fingerprint
         self.tokenID = tokenID
@@ -46,7 +46,7 @@ extension CreateTokenRequest {
 
 /// A create's answer: a new token with its secret, or the token an earlier create with the
 /// same `Idempotency-Key` made (its secret is not shown again).
-public enum CreateOutcome: Sendable {
+package enum CreateOutcome: Sendable {
     case created(IssuedToken)
     case replayed(Token)
 }

@@ -1,15 +1,15 @@
 /// The tokens API of one region, over its store: what every transport (the HTTP routes,
 /// a test) calls. Validation, access checks and the audit trail live here so no transport
 /// can skip them.
-public struct RegionTokenService: Sendable {
-    public let region: RegionName
+package struct RegionTokenService: Sendable {
+    package let region: RegionName
     /// The region's data-plane check; it shares the service's store and forgets changed tokens.
-    public let verifier: TokenVerifier
+    package let verifier: TokenVerifier
     private let store: any TokenStore
     private let hasher: SecretHasher
     private let clock: any TimeSource
 
-    public init(region: RegionName, store: any TokenStore, hasher: SecretHasher,
+    package init(region: RegionName, store: any TokenStore, hasher: SecretHasher,
                 clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) {
         self.region = region
         self.store = store
@@ -19,7 +19,7 @@ public struct RegionTokenService: Sendable {
     }
 
     /// Creates a token and returns it with its secret; the answer comes after the commit.
-    public func create(_ request: CreateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
+    package func create(_ request: CreateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
         guard case .created(let issued) = try await create(request, idempotencyKey: nil, by: origin) else {
             preconditionFailure("a create without an idempotency key always creates")
         }
@@ -29,7 +29,7 @@ public struct RegionTokenService: Sendable {
     /// Creates a token, or with an `Idempotency-Key` already used for this same request,
     /// answers the token that first create made.
     /// Idempotency keys are filed per management key: one caller's key never collides with another's.
-    public func create(_ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
+    package func create(_ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
                        by origin: RequestOrigin) async throws -> CreateOutcome {
         let key = callerKey.map { IdempotencyKey(rawValue: origin.principal.identity + ":" + $0.rawValue) }
         guard origin.principal.projects.allows(request.projectID) else {
@@ -44,7 +44,7 @@ public struct RegionTokenService: Sendable {
         }
         let (secret, digest) = issueSecret()
         let token = Token(
-            id: .timeOrdered(at: now), projectID: request.projectID, name: request.name ?? .generated(),
+            id: TokenID.timeOrdered(at: now), projectID: request.projectID, name: request.name ?? .generated(),
             createdAt: now, updatedAt: now, scopes: request.scopes, region: region,
             secretPrefix: digest.displayPrefix, expiresAt: request.expiresAt)
         let idempotency = key.map { IdempotencyRecord(key: $0, fingerprint: request.fingerprint, tokenID: token.id, createdAt: now) }
@@ -73,7 +73,7 @@ public struct RegionTokenService: Sendable {
 
     /// A token the caller may see. Another project's token is "not found", like a missing
     /// one, so a key learns nothing about projects it cannot manage.
-    public func token(id text: String, by caller: ManagementPrincipal) async throws -> Token {
+    package func token(id text: String, by caller: ManagementPrincipal) async throws -> Token {
         let id = try Self.parseTokenID(text)
         guard let token = try await store.token(id: id), caller.projects.allows(token.projectID) else {
             throw TokendError.tokenNotFound(id.rawValue)
@@ -81,13 +81,13 @@ public struct RegionTokenService: Sendable {
         return token
     }
 
-    public func list(_ arguments: ListArguments, by caller: ManagementPrincipal) async throws -> TokenPage {
+    package func list(_ arguments: ListArguments, by caller: ManagementPrincipal) async throws -> TokenPage {
         try await store.list(TokenListQuery.parse(arguments, access: caller.projects))
     }
 
     /// Revokes a token for good: it stops verifying before this returns. A second delete is "not found".
     @discardableResult
-    public func delete(id text: String, by origin: RequestOrigin) async throws -> Token {
+    package func delete(id text: String, by origin: RequestOrigin) async throws -> Token {
         let id = try Self.parseTokenID(text)
         let now = clock.now()
         let token = try await store.delete(id: id, visibleTo: origin.principal.projects) { token in
@@ -100,7 +100,7 @@ public struct RegionTokenService: Sendable {
 
     /// Gives a token a new secret, shown once. The old one stops verifying before this
     /// returns, or at the end of the requested grace period.
-    public func rotate(id text: String, _ request: RotateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
+    package func rotate(id text: String, _ request: RotateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
         let id = try Self.parseTokenID(text)
         let now = clock.now()
         let (secret, digest) = issueSecret()
@@ -115,24 +115,24 @@ public struct RegionTokenService: Sendable {
     }
 
     /// The region's audit trail, newest first, limited to what the caller may see.
-    public func activity(_ query: ActivityQuery) async throws -> ActivityPage {
+    package func activity(_ query: ActivityQuery) async throws -> ActivityPage {
         try await store.activity(query)
     }
 
-    public func removeAll() async throws {
+    package func removeAll() async throws {
         try await store.removeAll()
         verifier.cache.forgetAll()
     }
 
-    public func checkHealth() async throws { try await store.checkHealth() }
+    package func checkHealth() async throws { try await store.checkHealth() }
 
     /// Writes what verify has gathered, then closes the store: the last step of a shutdown.
-    public func close() async throws {
+    package func close() async throws {
         try await verifier.flush()
         try await store.close()
     }
 
-    public func now() -> Timestamp { clock.now() }
+    package func now() -> Timestamp { clock.now() }
 
     private func issueSecret() -> (secret: String, digest: SecretDigest) {
         let secret = SecretFormat.generate(region: region)

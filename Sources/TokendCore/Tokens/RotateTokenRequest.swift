@@ -1,12 +1,12 @@
 /// A rotate request: `{"grace_period_seconds": n}` (optional body): how long the old secret
 /// keeps working beside the new one. 0, the default, ends it at once.
-public struct RotateTokenRequest: Sendable, Hashable {
-    public static let gracePeriodRange = 0...604_800
-    public let gracePeriodSeconds: Int
+package struct RotateTokenRequest: Sendable, Hashable {
+    package static let gracePeriodRange = 0...604_800
+    package let gracePeriodSeconds: Int
 
-    public init(gracePeriodSeconds: Int = 0) { self.gracePeriodSeconds = gracePeriodSeconds }
+    package init(gracePeriodSeconds: Int = 0) { self.gracePeriodSeconds = gracePeriodSeconds }
 
-    public static func parse(body: JSONValue?) throws(TokendError) -> RotateTokenRequest {
+    package static func parse(body: JSONValue?) throws(TokendError) -> RotateTokenRequest {
         guard let body else { return RotateTokenRequest() }
         guard case .object(let fields) = body else {
             throw .invalidArgument("body", .format, "the request body must be a JSON object, not \(body.typeName)")

@@ -1,7 +1,7 @@
 extension TokenScopes {
     /// Parses scope names as a request gives them. Duplicates collapse; an unknown name,
     /// `unknown_scope` included, is a `format` problem naming the accepted values.
-    public static func parse(_ names: [String], argument: String, requireOne: Bool) throws(TokendError) -> TokenScopes {
+    package static func parse(_ names: [String], argument: String, requireOne: Bool) throws(TokendError) -> TokenScopes {
         var scopes: [TokenScope] = []
         var problems: [ArgumentProblem] = []
         for name in names {

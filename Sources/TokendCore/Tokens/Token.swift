@@ -1,20 +1,20 @@
 /// A token as the API shows it. Its secret is never part of it: see `IssuedToken`.
-public struct Token: Sendable, Hashable {
-    public let id: TokenID
-    public let projectID: ProjectID
-    public let name: TokenName
-    public let createdAt: Timestamp
-    public let updatedAt: Timestamp
-    public let scopes: TokenScopes
-    public let region: RegionName
+package struct Token: Sendable, Hashable {
+    package let id: TokenID
+    package let projectID: ProjectID
+    package let name: TokenName
+    package let createdAt: Timestamp
+    package let updatedAt: Timestamp
+    package let scopes: TokenScopes
+    package let region: RegionName
     /// The start of the secret, enough for a person to tell keys apart (see `SecretFormat`).
-    public let secretPrefix: String
+    package let secretPrefix: String
     /// After this the token no longer verifies (extension; nil: never expires).
-    public let expiresAt: Timestamp?
+    package let expiresAt: Timestamp?
     /// When a data-plane request last verified with it, to within the usage flush interval.
-    public let lastUsedAt: Timestamp?
+    package let lastUsedAt: Timestamp?
 
-    public init(id: TokenID, projectID: ProjectID, name: TokenName, createdAt: Timestamp,
+    package init(id: TokenID, projectID: ProjectID, name: TokenName, createdAt: Timestamp,
                 updatedAt: Timestamp, scopes: TokenScopes, region: RegionName, secretPrefix: String,
                 expiresAt: Timestamp? = nil, lastUsedAt: Timestamp? = nil) {
         self.id = id
@@ -29,25 +29,25 @@ public struct Token: Sendable, Hashable {
         self.lastUsedAt = lastUsedAt
     }
 
-    public enum Status: String, Sendable { case active, expired }
+    package enum Status: String, Sendable { case active, expired }
 
-    public func status(at now: Timestamp) -> Status {
+    package func status(at now: Timestamp) -> Status {
         if let expiresAt, expiresAt <= now { .expired } else { .active }
     }
 }
 
 /// A token with its plain secret, as answered once, at create. Never stored, never logged.
-public struct IssuedToken: Sendable {
-    public let token: Token
-    public let secret: String
+package struct IssuedToken: Sendable {
+    package let token: Token
+    package let secret: String
 }
 
 /// A token as the store keeps it: the token and the keyed hash of its secret.
-public struct StoredToken: Sendable {
-    public let token: Token
-    public let secretHash: [UInt8]
+package struct StoredToken: Sendable {
+    package let token: Token
+    package let secretHash: [UInt8]
 
-    public init(token: Token, secretHash: [UInt8]) {
+    package init(token: Token, secretHash: [UInt8]) {
         self.token = token
         self.secretHash = secretHash
     }

@@ -1,5 +1,5 @@
 /// A permission a token carries. The raw values are the wire names of the Cockpit v1 enum.
-public enum TokenScope: String, CaseIterable, Sendable, Hashable {
+package enum TokenScope: String, CaseIterable, Sendable, Hashable {
     case readOnlyMetrics = "read_only_metrics"
     case writeOnlyMetrics = "write_only_metrics"
     case fullAccessMetricsRules = "full_access_metrics_rules"
@@ -10,30 +10,42 @@ public enum TokenScope: String, CaseIterable, Sendable, Hashable {
     case readOnlyTraces = "read_only_traces"
     case writeOnlyTraces = "write_only_traces"
 
-    /// The scope's bit in a `TokenScopes` set. The order is the enum's and must never change:
-    /// the bits are what the store keeps.
-    var bit: Int64 { 1 << Int64(TokenScope.allCases.firstIndex(of: self)!) }
+    /// The scope's bit in a `TokenScopes` set: what the store keeps, so each is fixed here,
+    /// case by case. A new scope takes a new bit; reordering the cases changes nothing stored.
+    var bit: Int64 {
+        switch self {
+        case .readOnlyMetrics: 1 << 0
+        case .writeOnlyMetrics: 1 << 1
+        case .fullAccessMetricsRules: 1 << 2
+        case .readOnlyLogs: 1 << 3
+        case .writeOnlyLogs: 1 << 4
+        case .fullAccessLogsRules: 1 << 5
+        case .fullAccessAlertManager: 1 << 6
+        case .readOnlyTraces: 1 << 7
+        case .writeOnlyTraces: 1 << 8
+        }
+    }
 
     static let wireNames: String = allCases.map(\.rawValue).joined(separator: ", ")
 }
 
 /// A set of scopes, kept as a bit mask so that it stores as one integer and a
 /// "holds every listed scope" filter is a single `scopes & mask = mask` test.
-public struct TokenScopes: Sendable, Hashable {
-    public let bitmask: Int64
+package struct TokenScopes: Sendable, Hashable {
+    package let bitmask: Int64
 
-    public init(bitmask: Int64) { self.bitmask = bitmask }
+    package init(bitmask: Int64) { self.bitmask = bitmask }
 
-    public init(_ scopes: some Sequence<TokenScope>) {
+    package init(_ scopes: some Sequence<TokenScope>) {
         self.bitmask = scopes.reduce(0) { $0 | $1.bit }
     }
 
-    public var isEmpty: Bool { bitmask == 0 }
+    package var isEmpty: Bool { bitmask == 0 }
 
-    public func contains(_ scope: TokenScope) -> Bool { bitmask & scope.bit != 0 }
+    package func contains(_ scope: TokenScope) -> Bool { bitmask & scope.bit != 0 }
 
-    public func isSuperset(of other: TokenScopes) -> Bool { bitmask & other.bitmask == other.bitmask }
+    package func isSuperset(of other: TokenScopes) -> Bool { bitmask & other.bitmask == other.bitmask }
 
     /// The scopes in the enum's order: one canonical order, whatever order they were given in.
-    public var members: [TokenScope] { TokenScope.allCases.filter(contains) }
+    package var members: [TokenScope] { TokenScope.allCases.filter(contains) }
 }

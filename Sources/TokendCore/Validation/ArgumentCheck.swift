@@ -1,14 +1,14 @@
 /// Collects every problem with a request's arguments so that one answer names them all,
 /// instead of making a client fix them one round trip at a time.
-public struct ArgumentCheck: Sendable {
-    public private(set) var problems: [ArgumentProblem] = []
+package struct ArgumentCheck: Sendable {
+    package private(set) var problems: [ArgumentProblem] = []
 
-    public init() {}
+    package init() {}
 
-    public mutating func record(_ problem: ArgumentProblem) { problems.append(problem) }
+    package mutating func record(_ problem: ArgumentProblem) { problems.append(problem) }
 
     /// Runs one parse; a thrown `invalid_arguments` is recorded and yields nil.
-    public mutating func attempt<Value>(_ parse: () throws(TokendError) -> Value) -> Value? {
+    package mutating func attempt<Value>(_ parse: () throws(TokendError) -> Value) -> Value? {
         do {
             return try parse()
         } catch .invalidArguments(let found) {
@@ -21,7 +21,7 @@ public struct ArgumentCheck: Sendable {
     }
 
     /// Throws the collected problems, if any.
-    public func finish() throws(TokendError) {
+    package func finish() throws(TokendError) {
         if !problems.isEmpty { throw .invalidArguments(problems) }
     }
 }

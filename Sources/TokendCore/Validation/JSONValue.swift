@@ -1,6 +1,6 @@
 /// A JSON document as parsed, before any field is interpreted: lets validation say
 /// exactly which field had the wrong type instead of failing the whole body.
-public enum JSONValue: Sendable, Hashable, Decodable {
+package enum JSONValue: Sendable, Hashable, Decodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -8,7 +8,7 @@ public enum JSONValue: Sendable, Hashable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // Most likely first: every failed attempt costs a thrown error.
         if container.decodeNil() {
@@ -27,7 +27,7 @@ public enum JSONValue: Sendable, Hashable, Decodable {
     }
 
     /// The JSON type's name, for error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"

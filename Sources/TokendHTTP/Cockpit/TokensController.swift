@@ -10,7 +10,7 @@ struct TokensController {
     let access: ManagementAccess
 
     func addRoutes(to router: Router<TokendRequestContext>) {
-        let region = RouterPath("/cockpit/v1/regions/\(service.region)")
+        let region = RouterPath(RegionPaths.root(of: service.region.rawValue))
         let tokens = region.appendingPath("tokens")
         router.get(tokens, use: list)
         router.post(tokens, use: create)

@@ -16,7 +16,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = context.requestID ?? Self.acceptable(request.headers[.requestID]) ?? UUIDText.random().rawValue
+        let id = Self.acceptable(request.headers[.requestID]) ?? UUIDText.random().rawValue
         context.requestID = id
         var response = try await Self.$current.withValue(id) { [context] in try await next(request, context) }
         response.headers[.requestID] = id
@@ -37,7 +37,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
 extension Logger.MetadataProvider {
     /// Adds `request_id` to every line logged while a request is answered.
-    public static let requestID = Logger.MetadataProvider {
+    package static let requestID = Logger.MetadataProvider {
         RequestIDMiddleware.current.map { ["request_id": .string($0)] } ?? [:]
     }
 }

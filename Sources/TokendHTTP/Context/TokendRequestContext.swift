@@ -1,13 +1,12 @@
 import Hummingbird
 
-/// The context every tokend route sees: Hummingbird's core storage plus the request id,
-/// which is set once at the outermost router and kept when a request is handed to a
-/// region's router in the same process.
-public struct TokendRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public var requestID: String?
+/// The context every tokend route sees: Hummingbird's core storage plus the request's id.
+package struct TokendRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    /// Set by `RequestIDMiddleware`, the router's first middleware, before any route runs.
+    package var requestID = ""
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
     }
 }

@@ -3,14 +3,15 @@ import Hummingbird
 import TokendCore
 
 /// The one router clients talk to. It owns what every request shares (request ids, the
-/// contract's errors, health, reset) and hands `/cockpit/v1/regions/{region}/…` to that
-/// region's backend, local or remote.
-public struct FrontDoor: Sendable {
-    public let backends: [RegionName: any RegionBackend]
-    public let access: ManagementAccess
-    public let files: ServedFiles
+/// contract's errors, health, reset, served files), lets each region's backend put its
+/// `/cockpit/v1/regions/{region}/…` routes on it, and sends each verify to the region its
+/// secret names.
+package struct FrontDoor: Sendable {
+    package let backends: [RegionName: any RegionBackend]
+    package let access: ManagementAccess
+    package let files: ServedFiles
 
-    public init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled) {
+    package init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled) {
         self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
         self.access = access
         self.files = files
@@ -18,14 +19,20 @@ public struct FrontDoor: Sendable {
 
     var servedRegions: [RegionName] { backends.keys.sorted() }
 
-    public func buildRouter() -> Router<TokendRequestContext> {
+    /// Every backend, in the order of their regions' names.
+    var servedBackends: [any RegionBackend] { backends.values.sorted { $0.region < $1.region } }
+
+    package func buildRouter() -> Router<TokendRequestContext> {
         let router = Router(context: TokendRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ContractErrorMiddleware())
+        router.add(middleware: files.middleware())
         for backend in backends.values { backend.addRoutes(to: router) }
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-            router.on("/cockpit/v1/regions/:region/**", method: method) { request, context in
-                try await backend(named: context.parameters.require("region")).respond(to: request, context: context)
+        // What no region's routes took: an unknown region, or a path no region has.
+        for method in RegionPaths.methods {
+            router.on(RouterPath(RegionPaths.root(of: ":region") + "/**"), method: method) { _, context -> Response in
+                _ = try backend(named: context.parameters.require("region"))
+                throw HTTPError(.notFound)
             }
         }
         for method in VerifyController.methods {
@@ -33,8 +40,8 @@ public struct FrontDoor: Sendable {
                 try await routeVerify(request, context: context)
             }
         }
+        OperationsEndpoints(frontDoor: self).addRoutes(to: router)
         TestEndpoints(frontDoor: self).addRoutes(to: router)
-        files.addRoutes(to: router)
         return router
     }
 
@@ -42,8 +49,7 @@ public struct FrontDoor: Sendable {
     /// asked about another's secrets. The region checks the secret whole; here, one without a
     /// readable hint, or of a region not served here, is refused without any lookup.
     func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        let presented = VerifyRequest(authorization: request.headers[.authorization], tenant: nil, operation: nil)
-        guard let secret = presented.bearerSecret, let region = SecretFormat.region(of: secret) else {
+        guard let secret = BearerSecret.presented(in: request), let region = SecretFormat.region(of: secret) else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
         }
         guard let backend = backends[region] else {

@@ -1,43 +1,55 @@
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import TokendCore
 
 /// A region served in this process: its routes sit on the front door's own router, so its
 /// requests reach its service with no HTTP hop and no second routing.
-public struct LocalRegionBackend: RegionBackend {
-    public let service: RegionTokenService
+package struct LocalRegionBackend: RegionBackend {
+    package let service: RegionTokenService
     private let tokens: TokensController
     private let verifier: VerifyController
+    private let usageFlushInterval: Duration
 
-    public init(service: RegionTokenService, access: ManagementAccess) {
+    /// `usageFlushInterval`: how often verify's last-use times and refusal counts are written.
+    package init(service: RegionTokenService, access: ManagementAccess, usageFlushInterval: Duration = .seconds(1)) {
         self.service = service
         self.tokens = TokensController(service: service, access: access)
         self.verifier = VerifyController(verifier: service.verifier)
+        self.usageFlushInterval = usageFlushInterval
     }
 
-    public var region: RegionName { service.region }
-    public var location: String { "local" }
+    package var region: RegionName { service.region }
+    package var location: String { "local" }
 
-    public func addRoutes(to router: Router<TokendRequestContext>) {
+    package func addRoutes(to router: Router<TokendRequestContext>) {
         tokens.addRoutes(to: router)
     }
 
-    /// Every endpoint is one of `addRoutes`: a request that gets here matched none of them.
-    public func respond(to request: Request, context: TokendRequestContext) async throws -> Response {
-        throw HTTPError(.notFound)
-    }
-
-    public func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+    package func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
         try await verifier.verify(request, context: context)
     }
 
-    public func health() async -> RegionHealth {
-        let started = Timestamp.now()
+    package func health() async -> RegionHealth {
+        let started = ContinuousClock.now
         var failure: String?
         do { try await service.checkHealth() } catch { failure = "\(error)" }
         return RegionHealth(region: region, location: location, state: failure == nil ? .ok : .down,
-                            latencyMicroseconds: Int(Timestamp.now().microsecondsSinceEpoch - started.microsecondsSinceEpoch),
-                            lastError: failure)
+                            latencyMicroseconds: (ContinuousClock.now - started).microseconds, lastError: failure)
     }
 
-    public func reset() async throws { try await service.removeAll() }
+    package func reset() async throws { try await service.removeAll() }
+
+    /// The store first, so that it is stopped last: after the server and the usage flush.
+    package func services(logger: Logger) -> [any Service] {
+        [RegionStoreService(service: service, logger: logger),
+         UsageFlushService(verifier: service.verifier, interval: usageFlushInterval, logger: logger)]
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, for latencies in health reports.
+    var microseconds: Int {
+        Int(components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000)
+    }
 }

@@ -1,31 +1,37 @@
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import TokendCore
 
-/// How a region is doing, as a front door sees it.
-public struct RegionHealth: Sendable {
-    public enum State: String, Sendable { case ok, down }
-
-    public let region: RegionName
-    public let location: String
-    public let state: State
-    public let latencyMicroseconds: Int
-    public let lastError: String?
-}
-
-/// The seam between the front door and a region: the router hands a region's requests to
-/// its backend and does not care whether the region runs in this process or elsewhere.
-public protocol RegionBackend: Sendable {
+/// The seam between the front door and a region: the front door gives each backend its
+/// region's paths and does not care whether the region runs in this process or elsewhere.
+package protocol RegionBackend: Sendable {
     var region: RegionName { get }
     /// `local`, or where the region's server is.
     var location: String { get }
-    /// Routes the backend answers itself, put on the front door's router ahead of its
-    /// `/cockpit/v1/regions/{region}/**` catch-all so such requests are routed once.
+    /// Puts the region's endpoints (`/cockpit/v1/regions/<region>/…`) on the front door's
+    /// router: the one way a region is handed its requests. A local region adds its
+    /// controllers' routes there rather than a router of its own, so a request is routed
+    /// once (routing twice cost ~3% of a verify, BENCHMARKS.md); a remote one relays them.
     func addRoutes(to router: Router<TokendRequestContext>)
-    /// A request of the region's paths that no route of `addRoutes` took.
-    func respond(to request: Request, context: TokendRequestContext) async throws -> Response
-    /// A data-plane check of a secret this region issued.
+    /// A data-plane check of a secret this region issued; the front door picks the region
+    /// by the secret's hint.
     func verify(_ request: Request, context: TokendRequestContext) async throws -> Response
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).
     func reset() async throws
+    /// What the region holds open (a store and its usage flush, an HTTP client), for the
+    /// application's service group to run and to close when it stops, also on failure.
+    func services(logger: Logger) -> [any Service]
+}
+
+/// How a region is doing, as a front door sees it.
+package struct RegionHealth: Sendable {
+    package enum State: String, Sendable { case ok, down }
+
+    package let region: RegionName
+    package let location: String
+    package let state: State
+    package let latencyMicroseconds: Int
+    package let lastError: String?
 }

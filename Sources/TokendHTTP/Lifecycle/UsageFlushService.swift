@@ -2,36 +2,34 @@ import Logging
 import ServiceLifecycle
 import TokendCore
 
-/// Writes each region's verify usage (last-use times, counted refusals) to its store every
-/// `interval`, and once more at shutdown, so verify itself never writes.
-public struct UsageFlushService: Service {
-    let verifiers: [TokenVerifier]
+/// Writes a region's verify usage (last-use times, counted refusals) to its store every
+/// `interval`, so verify itself never writes. The last flush, at shutdown, is the store
+/// service's, right before it closes the store.
+package struct UsageFlushService: Service {
+    let verifier: TokenVerifier
     let interval: Duration
     let logger: Logger
 
-    public init(verifiers: [TokenVerifier], interval: Duration, logger: Logger) {
-        self.verifiers = verifiers
+    package init(verifier: TokenVerifier, interval: Duration, logger: Logger) {
+        self.verifier = verifier
         self.interval = interval
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                await flushAll()
+                await flush()
             }
         }
-        await flushAll()
     }
 
-    func flushAll() async {
-        for verifier in verifiers {
-            do {
-                try await verifier.flush()
-            } catch {
-                logger.warning("usage flush failed; kept for the next one", metadata: ["region": "\(verifier.region)", "error": "\(error)"])
-            }
+    func flush() async {
+        do {
+            try await verifier.flush()
+        } catch {
+            logger.warning("usage flush failed; kept for the next one", metadata: ["region": "\(verifier.region)", "error": "\(error)"])
         }
     }
 }

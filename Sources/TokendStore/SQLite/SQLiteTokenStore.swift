@@ -4,8 +4,8 @@ import TokendCore
 
 /// A region's tokens in one SQLite database: a WAL-mode `DatabasePool` on disk, or an
 /// in-memory `DatabaseQueue` for tests. Same SQL, same migrations, either way.
-public final class SQLiteTokenStore: TokenStore {
-    public let region: RegionName
+package final class SQLiteTokenStore: TokenStore {
+    package let region: RegionName
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
     private let writes: GroupCommit
@@ -14,7 +14,7 @@ public final class SQLiteTokenStore: TokenStore {
     private let checkpointer: BackgroundCheckpointer?
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    public convenience init(region: RegionName, path: String) throws {
+    package convenience init(region: RegionName, path: String) throws {
         try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration),
                       checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration)) {
             try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
@@ -22,7 +22,7 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory(region: RegionName) throws -> SQLiteTokenStore {
+    package static func inMemory(region: RegionName) throws -> SQLiteTokenStore {
         try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil)
     }
 
@@ -58,11 +58,11 @@ public final class SQLiteTokenStore: TokenStore {
         return configuration
     }
 
-    public func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws {
+    package func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws {
         try await write { db in try Self.insert(stored, activity: activity, idempotency: idempotency, db) }
     }
 
-    public func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
+    package func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
         try readOneStatement { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?"),
                              arguments: [key.rawValue, since.microsecondsSinceEpoch]).flatMap { row in
@@ -94,11 +94,11 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func token(id: TokenID) async throws -> Token? {
+    package func token(id: TokenID) async throws -> Token? {
         try readOneStatement { db in try self.fetchToken(id, db) }
     }
 
-    public func list(_ query: TokenListQuery) async throws -> TokenPage {
+    package func list(_ query: TokenListQuery) async throws -> TokenPage {
         if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
         let (whereClause, arguments) = query.filterSQL
@@ -108,7 +108,7 @@ public final class SQLiteTokenStore: TokenStore {
         return TokenPage(totalCount: page.total, tokens: page.items)
     }
 
-    public func delete(id: TokenID, visibleTo access: ProjectAccess,
+    package func delete(id: TokenID, visibleTo access: ProjectAccess,
                        activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
         try await write { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
@@ -118,7 +118,7 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
+    package func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
                        previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
         try await write { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
@@ -135,7 +135,7 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func credential(secretHash: [UInt8]) async throws -> Credential? {
+    package func credential(secretHash: [UInt8]) async throws -> Credential? {
         let hash = Data(secretHash)
         return try readOneStatement { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
@@ -152,7 +152,7 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws {
+    package func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws {
         try await write { db in
             let raise = try db.makeStatement(sql: """
                 UPDATE token SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)
@@ -165,7 +165,7 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func activity(_ query: ActivityQuery) async throws -> ActivityPage {
+    package func activity(_ query: ActivityQuery) async throws -> ActivityPage {
         if query.projects.seesNothing { return ActivityPage(totalCount: 0, events: []) }
         var filter = SQLFilter()
         filter.projects(query.projects)
@@ -178,15 +178,15 @@ public final class SQLiteTokenStore: TokenStore {
         return ActivityPage(totalCount: page.total, events: page.items)
     }
 
-    public func removeAll() async throws {
+    package func removeAll() async throws {
         try await write { db in try db.execute(sql: "DELETE FROM token; DELETE FROM activity; DELETE FROM idempotency") }
     }
 
-    public func checkHealth() async throws {
+    package func checkHealth() async throws {
         _ = try readOneStatement { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func close() async throws {
+    package func close() async throws {
         try await mapStorageErrors {
             try await checkpointer?.stop()
             try readers?.close()

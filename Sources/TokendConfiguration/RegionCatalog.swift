@@ -1,21 +1,22 @@
 import Foundation
+import TokendCore
 
 /// One region as its file in `regions/` describes it.
-public struct RegionDefinition: Sendable, Hashable {
-    public enum Location: Sendable, Hashable {
-        /// Served in this process, from its own SQLite file.
+package struct RegionDefinition: Sendable, Hashable {
+    package enum Location: Sendable, Hashable {
+        /// Served in this process, from its own store.
         case local
         /// Served by a regional server at this base URL.
         case remote(baseURL: String)
     }
 
-    public let name: RegionName
-    public let location: Location
+    package let name: RegionName
+    package let location: Location
     /// How long to wait for a remote region to accept a connection, and to answer.
-    public let connectTimeoutMilliseconds: Int
-    public let readTimeoutMilliseconds: Int
+    package let connectTimeoutMilliseconds: Int
+    package let readTimeoutMilliseconds: Int
 
-    public init(name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000) {
+    package init(name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000) {
         self.name = name
         self.location = location
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
@@ -28,12 +29,8 @@ public struct RegionDefinition: Sendable, Hashable {
 ///
 ///     {"name": "fr-par", "location": "local"}
 ///     {"name": "nl-ams", "location": "http://10.0.0.2:8081", "connect_timeout_ms": 500, "read_timeout_ms": 5000}
-public enum RegionCatalog {
-    public struct LoadError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    public static func load(directory: String) throws -> [RegionDefinition] {
+package enum RegionCatalog {
+    package static func load(directory: String) throws -> [RegionDefinition] {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         let files: [URL]
         do {
@@ -41,15 +38,15 @@ public enum RegionCatalog {
                 .filter { $0.pathExtension == "json" }
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         } catch {
-            throw LoadError(description: "regions folder \(directory) cannot be read: \(error.localizedDescription)")
+            throw ConfigurationError("regions folder \(directory) cannot be read: \(error.localizedDescription)")
         }
-        guard !files.isEmpty else { throw LoadError(description: "regions folder \(directory) holds no <region>.json file") }
+        guard !files.isEmpty else { throw ConfigurationError("regions folder \(directory) holds no <region>.json file") }
 
         var byName: [RegionName: String] = [:]
         return try files.map { file in
             let definition = try parse(file)
             if let other = byName[definition.name] {
-                throw LoadError(description: "\(file.path): region \(definition.name) is already defined in \(other)")
+                throw ConfigurationError("\(file.path): region \(definition.name) is already defined in \(other)")
             }
             byName[definition.name] = file.path
             return definition
@@ -67,13 +64,13 @@ public enum RegionCatalog {
         do {
             decoded = try JSONDecoder().decode(File.self, from: Data(contentsOf: file))
         } catch {
-            throw LoadError(description: "\(file.path): not a region file ({\"name\": \"fr-par\", \"location\": \"local\"}): \(error)")
+            throw ConfigurationError("\(file.path): not a region file ({\"name\": \"fr-par\", \"location\": \"local\"}): \(error)")
         }
         guard let name = RegionName(decoded.name) else {
-            throw LoadError(description: "\(file.path): region name '\(decoded.name)' must be \(RegionName.shapeDescription)")
+            throw ConfigurationError("\(file.path): region name '\(decoded.name)' must be \(RegionName.shapeDescription)")
         }
         guard file.deletingPathExtension().lastPathComponent == name.rawValue else {
-            throw LoadError(description: "\(file.path): the file of region \(name) must be named \(name).json")
+            throw ConfigurationError("\(file.path): the file of region \(name) must be named \(name).json")
         }
         let location: RegionDefinition.Location
         if decoded.location == "local" {
@@ -82,11 +79,11 @@ public enum RegionCatalog {
                   url.host != nil, url.query == nil, !decoded.location.hasSuffix("/") {
             location = .remote(baseURL: decoded.location)
         } else {
-            throw LoadError(description: "\(file.path): location '\(decoded.location)' must be \"local\" or a base URL like http://127.0.0.1:8081 (no trailing slash)")
+            throw ConfigurationError("\(file.path): location '\(decoded.location)' must be \"local\" or a base URL like http://127.0.0.1:8081 (no trailing slash)")
         }
         for (key, value) in [("connect_timeout_ms", decoded.connect_timeout_ms), ("read_timeout_ms", decoded.read_timeout_ms)] {
             if let value, !(1...600_000).contains(value) {
-                throw LoadError(description: "\(file.path): \(key) must be from 1 to 600000, not \(value)")
+                throw ConfigurationError("\(file.path): \(key) must be from 1 to 600000, not \(value)")
             }
         }
         let defaults = RegionDefinition(name: name, location: location)

@@ -1,8 +1,19 @@
+/// A list request's query arguments as they arrived: every value given for each name.
+package struct ListArguments: Sendable {
+    package var projectID: [String] = []
+    package var tokenScopes: [String] = []
+    package var page: [String] = []
+    package var pageSize: [String] = []
+    package var orderBy: [String] = []
+
+    package init() {}
+}
+
 extension TokenListQuery {
     /// Validates a list request's arguments against what the caller may see.
-    public static func parse(_ arguments: ListArguments, access: ProjectAccess) throws(TokendError) -> TokenListQuery {
+    package static func parse(_ arguments: ListArguments, access: ProjectAccess) throws(TokendError) -> TokenListQuery {
         var check = ArgumentCheck()
-        let projectID = check.attempt { () throws(TokendError) in try QueryArgument.uuid(arguments.projectID, "project_id") } ?? nil
+        let projectID = check.attempt { () throws(TokendError) in try QueryArgument.id(arguments.projectID, "project_id", as: ProjectID.self) } ?? nil
         let scopes = check.attempt { () throws(TokendError) in
             try TokenScopes.parse(arguments.tokenScopes.filter { !$0.isEmpty }, argument: "token_scopes", requireOne: false)
         }
@@ -24,11 +35,11 @@ extension TokenListQuery {
 
 extension ActivityQuery {
     /// Validates an activity list request: `project_id`, `token_id`, `page`, `page_size`.
-    public static func parse(projectID: [String], tokenID: [String], page: [String], pageSize: [String],
+    package static func parse(projectID: [String], tokenID: [String], page: [String], pageSize: [String],
                              access: ProjectAccess) throws(TokendError) -> ActivityQuery {
         var check = ArgumentCheck()
-        let project = check.attempt { () throws(TokendError) in try QueryArgument.uuid(projectID, "project_id") } ?? nil
-        let token = check.attempt { () throws(TokendError) in try QueryArgument.uuid(tokenID, "token_id") } ?? nil
+        let project = check.attempt { () throws(TokendError) in try QueryArgument.id(projectID, "project_id", as: ProjectID.self) } ?? nil
+        let token = check.attempt { () throws(TokendError) in try QueryArgument.id(tokenID, "token_id", as: TokenID.self) } ?? nil
         let paging = Paging.parse(page: page, pageSize: pageSize, into: &check)
         try check.finish()
         return ActivityQuery(projects: try QueryArgument.projects(project, within: access), tokenID: token, paging: paging)

@@ -6,34 +6,30 @@ import Glibc
 
 /// The deployment's secret-hashing key on disk: 64 hex characters, mode 0600. Created on
 /// first start if missing; never logged. Losing it makes every issued secret unusable.
-public enum HashKeyFile {
-    public struct LoadError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    public static func loadOrCreate(path: String) throws -> [UInt8] {
+package enum HashKeyFile {
+    package static func loadOrCreate(path: String) throws -> [UInt8] {
         if FileManager.default.fileExists(atPath: path) { return try load(path: path) }
         let key = SecretHasher.generateKeyBytes()
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
             // Another process may have created it between our check and our open.
             if errno == EEXIST { return try load(path: path) }
-            throw LoadError(description: "cannot create hash key file \(path): \(String(cString: strerror(errno)))")
+            throw ConfigurationError("cannot create hash key file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         let text = Array((key.hexString + "\n").utf8)
         guard write(descriptor, text, text.count) == text.count, fsync(descriptor) == 0 else {
-            throw LoadError(description: "cannot write hash key file \(path): \(String(cString: strerror(errno)))")
+            throw ConfigurationError("cannot write hash key file \(path): \(String(cString: strerror(errno)))")
         }
         return key
     }
 
-    public static func load(path: String) throws -> [UInt8] {
+    package static func load(path: String) throws -> [UInt8] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw LoadError(description: "cannot read hash key file \(path)")
+            throw ConfigurationError("cannot read hash key file \(path)")
         }
         let digits = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-        let malformed = LoadError(description: "hash key file \(path) must hold \(SecretHasher.keyByteCount * 2) hex characters")
+        let malformed = ConfigurationError("hash key file \(path) must hold \(SecretHasher.keyByteCount * 2) hex characters")
         guard digits.count == SecretHasher.keyByteCount * 2 else { throw malformed }
         var key: [UInt8] = []
         for index in stride(from: 0, to: digits.count, by: 2) {

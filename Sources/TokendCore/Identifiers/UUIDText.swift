@@ -1,11 +1,11 @@
 /// A UUID in its canonical lowercase text form. Project and token ids are UUIDs on the wire.
-public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let rawValue: String
+package struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let rawValue: String
 
     /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in either case; keeps it lowercase.
     /// Checked in place: an id already in canonical form (every id read back from a store)
     /// is kept without a copy.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var text = text
         let verdict: Bool? = text.withUTF8 { utf8 in
             guard utf8.count == 36 else { return nil }
@@ -25,10 +25,10 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
         self.rawValue = hasUppercase ? text.lowercased() : text
     }
 
-    public init?(_ text: some StringProtocol) { self.init(String(text)) }
+    package init?(_ text: some StringProtocol) { self.init(String(text)) }
 
     /// A new random (version 4) UUID from the system's CSPRNG.
-    public static func random() -> UUIDText {
+    package static func random() -> UUIDText {
         var bytes = SecureRandom.bytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         return formatted(bytes)
@@ -37,7 +37,7 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// A new time-ordered (version 7, RFC 9562) UUID: the millisecond of `time`, then 74
     /// random bits. Ids made one after another sort after each other, so the store appends
     /// to its id index instead of writing all over it.
-    public static func timeOrdered(at time: Timestamp) -> UUIDText {
+    package static func timeOrdered(at time: Timestamp) -> UUIDText {
         var bytes = SecureRandom.bytes(16)
         let milliseconds = UInt64(max(0, time.microsecondsSinceEpoch / 1_000))
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
@@ -56,23 +56,8 @@ public struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible 
         return UUIDText(text)!
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
-    public static func < (lhs: UUIDText, rhs: UUIDText) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: UUIDText, rhs: UUIDText) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-public typealias ProjectID = UUIDText
-public typealias TokenID = UUIDText
-
-extension UUIDText {
-    /// Parses a required UUID argument, naming the argument in the error.
-    public static func parse(_ text: String?, argument: String) throws(TokendError) -> UUIDText {
-        guard let text, !text.isEmpty else {
-            throw .invalidArgument(argument, .required, "\(argument) is required")
-        }
-        guard let id = UUIDText(text) else {
-            throw .invalidArgument(argument, .format, "\(argument) must be a UUID like 11111111-2222-4333-8444-555555555555")
-        }
-        return id
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import TokendCore
+@testable import TokendConfiguration
+import TokendCore
 
 @Suite struct KeyringTests {
     func write(_ text: String) throws -> String {

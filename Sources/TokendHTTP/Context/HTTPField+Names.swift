@@ -1,0 +1,16 @@
+import HTTPTypes
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let authToken = HTTPField.Name("X-Auth-Token")!
+    static let scopeOrgID = HTTPField.Name("X-Scope-OrgID")!
+    static let tokenID = HTTPField.Name("X-Tokend-Token-Id")!
+    static let tokendStatus = HTTPField.Name("X-Tokend-Status")!
+    static let tokendOperation = HTTPField.Name("X-Tokend-Operation")!
+    static let originalURI = HTTPField.Name("X-Original-URI")!
+    static let originalMethod = HTTPField.Name("X-Original-Method")!
+    static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
+    static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+}

@@ -1,0 +1,34 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import TokendCore
+
+extension DataOperation {
+    /// The operation a forwarded request performs, from every source present: an explicit
+    /// `operation` query argument or `X-Tokend-Operation` header (`metrics.push`…), and the
+    /// original method and URI as nginx (`X-Original-*`) or Traefik (`X-Forwarded-*`) pass
+    /// them. Proxies pass a client's own headers along too, so no source is trusted over
+    /// another: they must all agree, or the request is refused (403). A client can then only make
+    /// its own request fail, never widen it. Nil when no source says, or one names a path
+    /// we do not know.
+    static func of(_ request: Request, query: FlatDictionary<Substring, Substring>) throws(TokendError) -> DataOperation? {
+        var found: [DataOperation?] = []
+        for explicit in [query["operation"].map(String.init), request.headers[.tokendOperation]] {
+            guard let explicit else { continue }
+            guard let operation = DataOperation(explicit) else {
+                throw .invalidArgument("operation", .format, "operation must be <metrics|logs|traces>.<push|query|rules|alerts>")
+            }
+            found.append(operation)
+        }
+        for (uri, method) in [(HTTPField.Name.originalURI, HTTPField.Name.originalMethod), (.forwardedURI, .forwardedMethod)] {
+            guard let path = request.headers[uri] else { continue }
+            found.append(DataOperation(method: (request.headers[method] ?? request.method.rawValue).uppercased(), path: path))
+        }
+        guard let first = found.first else { return nil }
+        guard found.allSatisfy({ $0 == first }) else {
+            throw .permissionsDenied(action: "disagreeing operations",
+                                     resource: "operation, X-Tokend-Operation, X-Original-* and X-Forwarded-* name different operations")
+        }
+        return first
+    }
+}

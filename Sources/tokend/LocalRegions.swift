@@ -1,0 +1,26 @@
+import Foundation
+import TokendCore
+import TokendHTTP
+import TokendStore
+
+/// Opens the regions this process serves itself: one SQLite file each in the data folder.
+enum LocalRegions {
+    /// If one store cannot be opened, those opened before it are closed again before the
+    /// error is thrown: nothing is left open when start-up fails.
+    static func open(_ regions: [RegionName], dataDirectory: String, hasher: SecretHasher,
+                     access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration) async throws -> [LocalRegionBackend] {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        var opened: [LocalRegionBackend] = []
+        do {
+            for region in regions {
+                let store = try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite")
+                let service = RegionTokenService(region: region, store: store, hasher: hasher, limits: limits)
+                opened.append(LocalRegionBackend(service: service, access: access, usageFlushInterval: usageFlushInterval))
+            }
+        } catch {
+            for backend in opened { try? await backend.service.close() }
+            throw error
+        }
+        return opened
+    }
+}
