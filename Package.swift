@@ -5,7 +5,7 @@ let package = Package(
     name: "tokend",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tokend", targets: ["tokend"]),
+        .executable(name: "tokend", targets: ["tokend"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -23,7 +23,7 @@ let package = Package(
         .target(
             name: "TokendCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto")
             ]
         ),
         // Files and flags read at the edge (region files, the keyring, the hash key), handed

@@ -1,7 +1,8 @@
 import Foundation
 import TokendCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The deployment's secret-hashing key on disk: 64 hex characters, mode 0600. Created on

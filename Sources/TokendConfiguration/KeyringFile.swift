@@ -10,7 +10,10 @@ extension Keyring {
     /// Reads and checks a keyring file; every problem names the file and the entry.
     package static func load(contentsOf path: String) throws -> Keyring {
         struct File: Decodable {
-            struct Entry: Decodable { let key: String; let projects: [String] }
+            struct Entry: Decodable {
+                let key: String
+                let projects: [String]
+            }
             let keys: [Entry]
         }
         let file: File

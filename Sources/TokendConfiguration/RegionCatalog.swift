@@ -76,10 +76,13 @@ package enum RegionCatalog {
         if decoded.location == "local" {
             location = .local
         } else if let url = URL(string: decoded.location), url.scheme == "http" || url.scheme == "https",
-                  url.host != nil, url.query == nil, !decoded.location.hasSuffix("/") {
+            url.host != nil, url.query == nil, !decoded.location.hasSuffix("/")
+        {
             location = .remote(baseURL: decoded.location)
         } else {
-            throw ConfigurationError("\(file.path): location '\(decoded.location)' must be \"local\" or a base URL like http://127.0.0.1:8081 (no trailing slash)")
+            throw ConfigurationError(
+                "\(file.path): location '\(decoded.location)' must be \"local\" or a base URL like http://127.0.0.1:8081 (no trailing slash)"
+            )
         }
         for (key, value) in [("connect_timeout_ms", decoded.connect_timeout_ms), ("read_timeout_ms", decoded.read_timeout_ms)] {
             if let value, !(1...600_000).contains(value) {
@@ -87,8 +90,9 @@ package enum RegionCatalog {
             }
         }
         let defaults = RegionDefinition(name: name, location: location)
-        return RegionDefinition(name: name, location: location,
-                                connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? defaults.connectTimeoutMilliseconds,
-                                readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds)
+        return RegionDefinition(
+            name: name, location: location,
+            connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? defaults.connectTimeoutMilliseconds,
+            readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds)
     }
 }

@@ -43,8 +43,9 @@ struct Fill: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<tokens {
                 if index >= concurrency { try await group.next() }
-                let request = CreateTokenRequest(projectID: Self.projectID(index % projects), name: nil,
-                                                 scopes: TokenScopes([scopes[index % scopes.count], scopes[(index / 7) % scopes.count]]))
+                let request = CreateTokenRequest(
+                    projectID: Self.projectID(index % projects), name: nil,
+                    scopes: TokenScopes([scopes[index % scopes.count], scopes[(index / 7) % scopes.count]]))
                 group.addTask { _ = try await service.create(request, by: origin) }
             }
             try await group.waitForAll()

@@ -20,10 +20,11 @@ struct Gateway: AsyncParsableCommand {
         var backends: [any RegionBackend] = locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access)
         for definition in definitions {
             if case .remote(let baseURL) = definition.location {
-                backends.append(RemoteRegionBackend(
-                    region: definition.name, baseURL: baseURL,
-                    connectTimeoutMilliseconds: definition.connectTimeoutMilliseconds,
-                    readTimeoutMilliseconds: definition.readTimeoutMilliseconds))
+                backends.append(
+                    RemoteRegionBackend(
+                        region: definition.name, baseURL: baseURL,
+                        connectTimeoutMilliseconds: definition.connectTimeoutMilliseconds,
+                        readTimeoutMilliseconds: definition.readTimeoutMilliseconds))
             }
         }
         try await options.serve(backends, access: access)

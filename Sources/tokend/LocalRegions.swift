@@ -7,8 +7,10 @@ import TokendStore
 enum LocalRegions {
     /// If one store cannot be opened, those opened before it are closed again before the
     /// error is thrown: nothing is left open when start-up fails.
-    static func open(_ regions: [RegionName], dataDirectory: String, hasher: SecretHasher,
-                     access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration) async throws -> [LocalRegionBackend] {
+    static func open(
+        _ regions: [RegionName], dataDirectory: String, hasher: SecretHasher,
+        access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration
+    ) async throws -> [LocalRegionBackend] {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         var opened: [LocalRegionBackend] = []
         do {

@@ -24,22 +24,29 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Management auth: 'open' accepts any non-empty X-Auth-Token; 'keys' only those of --keys-file.")
     var auth: AuthMode = .open
 
-    @Option(name: .customLong("keys-file"), help: "JSON keyring for --auth keys: {\"keys\": [{\"key\": \"…\", \"projects\": [\"<uuid>\" or \"*\"]}]}.")
+    @Option(
+        name: .customLong("keys-file"),
+        help: "JSON keyring for --auth keys: {\"keys\": [{\"key\": \"…\", \"projects\": [\"<uuid>\" or \"*\"]}]}.")
     var keysFile: String?
 
-    @Option(name: .customLong("hash-key-file"), help: "File holding the secret-hashing key (64 hex characters); default: <data-dir>/hash.key, created if missing.")
+    @Option(
+        name: .customLong("hash-key-file"),
+        help: "File holding the secret-hashing key (64 hex characters); default: <data-dir>/hash.key, created if missing.")
     var hashKeyFile: String?
 
     @Option(name: .customLong("verify-rate-per-token"), help: "Data-plane requests per second allowed for one token (default: unlimited).")
     var verifyRatePerToken: Double?
 
-    @Option(name: .customLong("verify-rate-per-tenant"), help: "Data-plane requests per second allowed for one tenant (default: unlimited).")
+    @Option(
+        name: .customLong("verify-rate-per-tenant"), help: "Data-plane requests per second allowed for one tenant (default: unlimited).")
     var verifyRatePerTenant: Double?
 
     @Option(name: .customLong("usage-flush-ms"), help: "How often verify's last-use times and refusal counts are written, in milliseconds.")
     var usageFlushMilliseconds = 1_000
 
-    @Option(name: .customLong("assets-dir"), help: "Serve the console and OpenAPI document from this folder instead of the built-in copy (for development).")
+    @Option(
+        name: .customLong("assets-dir"),
+        help: "Serve the console and OpenAPI document from this folder instead of the built-in copy (for development).")
     var assetsDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -71,8 +78,9 @@ struct ServerOptions: ParsableArguments {
 
     /// Opens the regions this process serves itself.
     func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) async throws -> [LocalRegionBackend] {
-        try await LocalRegions.open(regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits,
-                                    usageFlushInterval: .milliseconds(usageFlushMilliseconds))
+        try await LocalRegions.open(
+            regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits,
+            usageFlushInterval: .milliseconds(usageFlushMilliseconds))
     }
 
     func logger() -> Logger {
@@ -87,13 +95,16 @@ extension ServerOptions {
     /// stores and clients are the application's services: closed when it stops, however it stops.
     func serve(_ backends: [any RegionBackend], access: ManagementAccess) async throws {
         let logger = logger()
-        logger.info("serving", metadata: [
-            "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
-            "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
-        ])
+        logger.info(
+            "serving",
+            metadata: [
+                "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
+                "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
+            ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
-        let app = buildApplication(frontDoor: FrontDoor(backends: backends, access: access, files: files),
-                                   listen: ListenSettings(host: host, port: port), logger: logger)
+        let app = buildApplication(
+            frontDoor: FrontDoor(backends: backends, access: access, files: files),
+            listen: ListenSettings(host: host, port: port), logger: logger)
         try await app.runService()
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import TokendConfiguration
 import TokendCore
+
+@testable import TokendConfiguration
 
 @Suite struct KeyringTests {
     func write(_ text: String) throws -> String {
@@ -12,9 +13,11 @@ import TokendCore
 
     @Test func aKeyringFileGrantsEachKeyItsProjects() throws {
         let project = "aaaaaaaa-0000-4000-8000-000000000001"
-        let keyring = try Keyring.load(contentsOf: try write("""
-            {"keys": [{"key": "limited-key-000001", "projects": ["\(project)"]}, {"key": "admin-key-00000002", "projects": ["*"]}]}
-            """))
+        let keyring = try Keyring.load(
+            contentsOf: try write(
+                """
+                {"keys": [{"key": "limited-key-000001", "projects": ["\(project)"]}, {"key": "admin-key-00000002", "projects": ["*"]}]}
+                """))
         #expect(keyring.count == 2)
         let limited = try #require(keyring.principal(for: "limited-key-000001"))
         #expect(limited.projects == .only([ProjectID(project)!]))

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import TokendConfiguration
 import TokendCore
+
+@testable import TokendConfiguration
 
 @Suite struct RegionCatalogTests {
     func folder(_ files: [String: String]) throws -> String {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TokendCore
 
 /// Stores keep a token's scopes as a bit mask: the bit of each scope may never change, or

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TokendCore
 
 @Suite struct SecretFormatTests {
@@ -8,7 +9,8 @@ import Testing
         let secret = SecretFormat.generate(region: region)
         #expect(secret.count == 59)
         #expect(secret.hasPrefix("tkd_frpar_"))
-        #expect(secret.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0 == UInt8(ascii: "_") })
+        #expect(
+            secret.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0 == UInt8(ascii: "_") })
         let parsed = try #require(SecretFormat.parse(secret))
         #expect(parsed.region == region)
         #expect(parsed.displayPrefix == String(secret.prefix(18)))
@@ -41,9 +43,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ["", "tkd_", "tkd_frpar_", "ghp_frpar_abc", "tkd_frpar_" + String(repeating: "a", count: 48),
-                      "tkd_frpar_" + String(repeating: "a", count: 50), "tkd_fr_" + String(repeating: "a", count: 49),
-                      "tkd_FRPAR_" + String(repeating: "a", count: 49), "tkd_frpar_" + String(repeating: "-", count: 49)])
+    @Test(arguments: [
+        "", "tkd_", "tkd_frpar_", "ghp_frpar_abc", "tkd_frpar_" + String(repeating: "a", count: 48),
+        "tkd_frpar_" + String(repeating: "a", count: 50), "tkd_fr_" + String(repeating: "a", count: 49),
+        "tkd_FRPAR_" + String(repeating: "a", count: 49), "tkd_frpar_" + String(repeating: "-", count: 49),
+    ])
     func malformedSecretsAreRejected(secret: String) {
         #expect(SecretFormat.parse(secret) == nil)
     }

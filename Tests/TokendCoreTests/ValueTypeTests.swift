@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TokendCore
 
 @Suite struct ValueTypeTests {
@@ -17,8 +18,10 @@ import Testing
 
     @Test func uuidsAreCheckedAndLowercased() {
         #expect(UUIDText("AAAAAAAA-0000-4000-8000-00000000000F")?.rawValue == "aaaaaaaa-0000-4000-8000-00000000000f")
-        for bad in ["", "aaaaaaaa00004000800000000000000f", "aaaaaaaa-0000-4000-8000-00000000000g", "aaaaaaaa-0000-4000-8000-00000000000ff",
-                    "{aaaaaaaa-0000-4000-8000-00000000000f}"] {
+        for bad in [
+            "", "aaaaaaaa00004000800000000000000f", "aaaaaaaa-0000-4000-8000-00000000000g", "aaaaaaaa-0000-4000-8000-00000000000ff",
+            "{aaaaaaaa-0000-4000-8000-00000000000f}",
+        ] {
             #expect(UUIDText(bad) == nil, "\(bad)")
         }
         let random = UUIDText.random()
@@ -49,7 +52,9 @@ import Testing
 
     @Test func namesFollowThePublicRule() {
         for good in ["abc", "A_b-9", String(repeating: "z", count: 50)] { #expect(TokenName(good) != nil, "\(good)") }
-        for bad in ["ab", String(repeating: "z", count: 51), "a b", "abc!", "é-abc", "abc\u{0}"] { #expect(TokenName(bad) == nil, "\(bad)") }
+        for bad in ["ab", String(repeating: "z", count: 51), "a b", "abc!", "é-abc", "abc\u{0}"] {
+            #expect(TokenName(bad) == nil, "\(bad)")
+        }
         #expect(TokenName.generated().rawValue.count == 14)
     }
 
@@ -74,9 +79,11 @@ import Testing
         #expect(Timestamp(rfc3339: text)?.rfc3339 == expected)
     }
 
-    @Test(arguments: ["2030-02-31T00:00:00Z", "2030-04-31T12:00:00Z", "2027-02-29T00:00:00Z", "2030-01-01T00:00:60Z",
-                      "2030-01-01T00:00:00+99:99", "2030-01-01T24:00:00Z", "9999-12-31T23:59:59-23:59", "2030-01-01 00:00:00Z",
-                      "2030-01-01T00:00:00", "2030-01-01T00:00:00.Z", "tomorrow", ""])
+    @Test(arguments: [
+        "2030-02-31T00:00:00Z", "2030-04-31T12:00:00Z", "2027-02-29T00:00:00Z", "2030-01-01T00:00:60Z",
+        "2030-01-01T00:00:00+99:99", "2030-01-01T24:00:00Z", "9999-12-31T23:59:59-23:59", "2030-01-01 00:00:00Z",
+        "2030-01-01T00:00:00", "2030-01-01T00:00:00.Z", "tomorrow", "",
+    ])
     func impossibleOrMalformedTimesAreRefused(text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
     }

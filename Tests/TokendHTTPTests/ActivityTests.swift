@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TokendCore
+
 @testable import TokendHTTP
 
 /// The audit trail at `GET /cockpit/v1/regions/{region}/activity`.
@@ -10,11 +11,16 @@ import TokendCore
 
     @Test func createRotateAndRevokeAreRecordedWithActorAndRequestID() async throws {
         try await TestServer().run { client in
-            let created = try await client.call(.post, tokensPath(), headers: [.authToken: "alice-key-1", .requestID: "req-create"],
-                                                body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#)
+            let created = try await client.call(
+                .post, tokensPath(), headers: [.authToken: "alice-key-1", .requestID: "req-create"],
+                body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#)
             let id = try #require(created.json["id"] as? String)
-            #expect(try await client.call(.post, tokensPath() + "/\(id)/rotate", headers: [.authToken: "bob-key-22", .requestID: "req-rotate"]).status == .ok)
-            #expect(try await client.call(.delete, tokensPath() + "/\(id)", headers: [.authToken: "carol-key-333", .requestID: "req-delete"]).status == .noContent)
+            #expect(
+                try await client.call(.post, tokensPath() + "/\(id)/rotate", headers: [.authToken: "bob-key-22", .requestID: "req-rotate"])
+                    .status == .ok)
+            #expect(
+                try await client.call(.delete, tokensPath() + "/\(id)", headers: [.authToken: "carol-key-333", .requestID: "req-delete"])
+                    .status == .noContent)
 
             let trail = try await client.call(.get, Self.activityPath())
             #expect(trail.status == .ok)
@@ -70,8 +76,9 @@ import TokendCore
             let mine = try await client.call(.get, Self.activityPath(), headers: ManagementAuthTests.headers(ManagementAuthTests.keyA))
             #expect(mine.json["total_count"] as? Int == 1)
             #expect(!mine.text.contains(projectB))
-            let theirs = try await client.call(.get, Self.activityPath() + "?project_id=\(projectB)",
-                                               headers: ManagementAuthTests.headers(ManagementAuthTests.keyA))
+            let theirs = try await client.call(
+                .get, Self.activityPath() + "?project_id=\(projectB)",
+                headers: ManagementAuthTests.headers(ManagementAuthTests.keyA))
             #expect(theirs.status == .forbidden)
         }
     }

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Testing
 import TokendCore
 import TokendStore
+
 @testable import TokendHTTP
 
 /// What a region holds open belongs to the application's service group: stopping the
@@ -22,8 +23,9 @@ import TokendStore
         let path = "\(folder)/\(region).sqlite"
         let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: TestServer.hasher)
         let origin = RequestOrigin(principal: try ManagementAccess.open.authenticate(key: "lifecycle"), requestID: nil)
-        _ = try await service.create(CreateTokenRequest(projectID: ProjectID(projectA)!, name: nil, scopes: TokenScopes([.readOnlyLogs])),
-                                     by: origin)
+        _ = try await service.create(
+            CreateTokenRequest(projectID: ProjectID(projectA)!, name: nil, scopes: TokenScopes([.readOnlyLogs])),
+            by: origin)
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         return (LocalRegionBackend(service: service, access: .open), path + "-wal")
     }
@@ -42,9 +44,10 @@ import TokendStore
         let (backend, walPath) = try await fileRegion()
         try await TestServer.application(FrontDoor(backends: [], access: .open)).test(.live) { occupying in
             // The same port as a server already listening: this one fails to start.
-            let blocked = buildApplication(frontDoor: FrontDoor(backends: [backend], access: .open),
-                                           listen: ListenSettings(host: "127.0.0.1", port: occupying.port!),
-                                           logger: Logger(label: "tokend-test"))
+            let blocked = buildApplication(
+                frontDoor: FrontDoor(backends: [backend], access: .open),
+                listen: ListenSettings(host: "127.0.0.1", port: occupying.port!),
+                logger: Logger(label: "tokend-test"))
             await #expect(throws: (any Error).self) { try await blocked.runService(gracefulShutdownSignals: []) }
         }
         #expect(!FileManager.default.fileExists(atPath: walPath))

@@ -6,14 +6,19 @@ import TokendCore
 @Suite struct CreateGetDeleteTests {
     @Test func createAnswers200WithTheSecretOnceAndFieldsInContractOrder() async throws {
         try await TestServer().run { client in
-            let answer = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","name":"collector_1","token_scopes":["read_only_logs","write_only_metrics","read_only_logs"]}
-                """)
+            let answer = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","name":"collector_1","token_scopes":["read_only_logs","write_only_metrics","read_only_logs"]}
+                    """)
             #expect(answer.status == .ok)
             #expect(answer.headers[.contentType] == "application/json")
             let keys = try #require(try orderedKeys(answer.text))
-            #expect(keys == ["id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region",
-                            "secret_prefix", "expires_at", "last_used_at", "status"])
+            #expect(
+                keys == [
+                    "id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region",
+                    "secret_prefix", "expires_at", "last_used_at", "status",
+                ])
             let token = answer.json
             #expect(token["project_id"] as? String == projectA)
             #expect(token["name"] as? String == "collector_1")
@@ -55,9 +60,11 @@ import TokendCore
 
     @Test func unknownFieldsAreIgnored() async throws {
         try await TestServer().run { client in
-            let answer = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","token_scopes":["read_only_logs"],"colour":"blue","nested":{"a":[1,2]}}
-                """)
+            let answer = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","token_scopes":["read_only_logs"],"colour":"blue","nested":{"a":[1,2]}}
+                    """)
             #expect(answer.status == .ok)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import TokendHTTP
 
 @Suite struct FrontDoorTests {
@@ -53,8 +54,9 @@ import Testing
             let document = try await client.call(.get, "/_tokend/openapi.yaml", headers: [:])
             #expect(document.status == .ok)
             #expect(document.headers[.contentType] == "application/yaml")
-            let shipped = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-                .appendingPathComponent("../../api-spec/openapi.yaml"), encoding: .utf8)
+            let shipped = try String(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                    .appendingPathComponent("../../api-spec/openapi.yaml"), encoding: .utf8)
             #expect(document.text == shipped)
             let console = try await client.call(.get, "/console", headers: [:])
             #expect(console.status == .ok)

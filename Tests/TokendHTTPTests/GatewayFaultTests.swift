@@ -6,6 +6,7 @@ import Logging
 import Testing
 import TokendCore
 import TokendStore
+
 @testable import TokendHTTP
 
 /// A front door whose fr-par is served here and whose nl-ams lives behind `upstream`:
@@ -15,20 +16,26 @@ import TokendStore
 
     /// Runs `body` against a front door with a local fr-par and a remote nl-ams at `baseURL`.
     /// A refused connection fails at once whatever the connect timeout, so it can be generous.
-    func withGateway(remoteAt baseURL: String, readTimeoutMilliseconds: Int = Self.readTimeoutMilliseconds,
-                     _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withGateway(
+        remoteAt baseURL: String, readTimeoutMilliseconds: Int = Self.readTimeoutMilliseconds,
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let local = LocalRegionBackend(
-            service: RegionTokenService(region: RegionName("fr-par")!, store: try SQLiteTokenStore.inMemory(region: RegionName("fr-par")!),
-                                        hasher: TestServer.hasher),
+            service: RegionTokenService(
+                region: RegionName("fr-par")!, store: try SQLiteTokenStore.inMemory(region: RegionName("fr-par")!),
+                hasher: TestServer.hasher),
             access: .open)
-        let remote = RemoteRegionBackend(region: RegionName("nl-ams")!, baseURL: baseURL,
-                                         connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
+        let remote = RemoteRegionBackend(
+            region: RegionName("nl-ams")!, baseURL: baseURL,
+            connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
         try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
     }
 
     /// A live server answering every request with `respond`: a stand-in for a broken region.
-    func withUpstream(_ respond: @escaping @Sendable () async throws -> Response,
-                      _ body: @escaping @Sendable (String) async throws -> Void) async throws {
+    func withUpstream(
+        _ respond: @escaping @Sendable () async throws -> Response,
+        _ body: @escaping @Sendable (String) async throws -> Void
+    ) async throws {
         let router = Router()
         router.on("/**", method: .get) { _, _ in try await respond() }
         var logger = Logger(label: "upstream")
@@ -90,7 +97,8 @@ import TokendStore
 
     @Test func aRegionAnsweringHTMLIsA503NamingItAndTheHTMLIsNotRelayed() async throws {
         try await withUpstream({
-            Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
+            Response(
+                status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
         }) { baseURL in
             try await withGateway(remoteAt: baseURL) { client in try await expectRegionUnavailable(client) }
         }
@@ -98,12 +106,14 @@ import TokendStore
 
     @Test func aRegionThatStallsMidAnswerIsA503NotACutOffBody() async throws {
         try await withUpstream({
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: #"{"total_count": 1, "tokens": ["#))
-                try await Task.sleep(for: .milliseconds(1_500))
-                try await writer.write(ByteBuffer(string: "]}"))
-                try await writer.finish(nil)
-            })
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: #"{"total_count": 1, "tokens": ["#))
+                    try await Task.sleep(for: .milliseconds(1_500))
+                    try await writer.write(ByteBuffer(string: "]}"))
+                    try await writer.finish(nil)
+                })
         }) { baseURL in
             try await withGateway(remoteAt: baseURL) { client in try await expectRegionUnavailable(client) }
         }
@@ -122,10 +132,12 @@ import TokendStore
         try await upstream.test(.live) { upstreamClient in
             // Generous timeout: this test is about what is relayed, not about slowness.
             try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
-                let answer = try await client.call(.get, tokensPath("nl-ams") + "?page=2", headers: [
-                    .authToken: "k", .requestID: "relay-check-1", .connection: "close, X-Private", HTTPField.Name("X-Private")!: "hop",
-                    .te: "trailers",
-                ])
+                let answer = try await client.call(
+                    .get, tokensPath("nl-ams") + "?page=2",
+                    headers: [
+                        .authToken: "k", .requestID: "relay-check-1", .connection: "close, X-Private", HTTPField.Name("X-Private")!: "hop",
+                        .te: "trailers",
+                    ])
                 #expect(answer.status == .ok)
                 #expect(answer.headers[.requestID] == "relay-check-1")
                 let headers = try #require(await seen.headers)

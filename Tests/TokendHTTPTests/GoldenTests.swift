@@ -1,16 +1,21 @@
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import TokendHTTP
 
 /// The public API's recorded answers, byte for byte once ids, times and secrets are
 /// replaced by placeholders: a renamed or reordered field fails here.
 @Suite struct GoldenTests {
-    static let createAnswer = #"{"id":"<uuid>","project_id":"<uuid>","name":"golden","created_at":"<time>","updated_at":"<time>","scopes":["write_only_metrics","read_only_logs"],"secret_key":"<secret>","region":"fr-par","secret_prefix":"<prefix>","expires_at":null,"last_used_at":null,"status":"active"}"#
-    static let getAnswer = #"{"id":"<uuid>","project_id":"<uuid>","name":"golden","created_at":"<time>","updated_at":"<time>","scopes":["write_only_metrics","read_only_logs"],"secret_key":null,"region":"fr-par","secret_prefix":"<prefix>","expires_at":null,"last_used_at":null,"status":"active"}"#
+    static let createAnswer =
+        #"{"id":"<uuid>","project_id":"<uuid>","name":"golden","created_at":"<time>","updated_at":"<time>","scopes":["write_only_metrics","read_only_logs"],"secret_key":"<secret>","region":"fr-par","secret_prefix":"<prefix>","expires_at":null,"last_used_at":null,"status":"active"}"#
+    static let getAnswer =
+        #"{"id":"<uuid>","project_id":"<uuid>","name":"golden","created_at":"<time>","updated_at":"<time>","scopes":["write_only_metrics","read_only_logs"],"secret_key":null,"region":"fr-par","secret_prefix":"<prefix>","expires_at":null,"last_used_at":null,"status":"active"}"#
     static let notFoundAnswer = #"{"message":"resource is not found","resource":"token","resource_id":"<uuid>","type":"not_found"}"#
-    static let invalidArgumentsAnswer = #"{"details":[{"argument_name":"name","help_message":"name must be 3 to 50 characters of letters, digits, '_' or '-'","reason":"constraint"}],"message":"invalid argument(s)","type":"invalid_arguments"}"#
-    static let unauthenticatedAnswer = #"{"message":"authentication is denied","method":"unknown_method","reason":"invalid_argument","type":"denied_authentication"}"#
+    static let invalidArgumentsAnswer =
+        #"{"details":[{"argument_name":"name","help_message":"name must be 3 to 50 characters of letters, digits, '_' or '-'","reason":"constraint"}],"message":"invalid argument(s)","type":"invalid_arguments"}"#
+    static let unauthenticatedAnswer =
+        #"{"message":"authentication is denied","method":"unknown_method","reason":"invalid_argument","type":"denied_authentication"}"#
 
     /// Replaces what differs from run to run with placeholders.
     static func normalised(_ text: String) -> String {
@@ -22,9 +27,11 @@ import Testing
 
     @Test func theRecordedAnswersMatchByteForByte() async throws {
         try await TestServer().run { client in
-            let created = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","name":"golden","token_scopes":["read_only_logs","write_only_metrics"]}
-                """)
+            let created = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","name":"golden","token_scopes":["read_only_logs","write_only_metrics"]}
+                    """)
             #expect(created.status == .ok)
             #expect(Self.normalised(created.text) == Self.createAnswer)
             let id = try #require(created.json["id"] as? String)
@@ -41,7 +48,8 @@ import Testing
             #expect(missing.status == .notFound)
             #expect(Self.normalised(missing.text) == Self.notFoundAnswer)
 
-            let invalid = try await client.call(.post, tokensPath(), body: #"{"project_id":"\#(projectA)","name":"x!","token_scopes":["read_only_logs"]}"#)
+            let invalid = try await client.call(
+                .post, tokensPath(), body: #"{"project_id":"\#(projectA)","name":"x!","token_scopes":["read_only_logs"]}"#)
             #expect(invalid.status == .badRequest)
             #expect(invalid.text == Self.invalidArgumentsAnswer)
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+
 @testable import TokendHTTP
 
 /// `Idempotency-Key` on create: a retry answers the first token, never a second one.
@@ -30,8 +31,9 @@ import Testing
     @Test func theSameKeyWithAnotherBodyIsAConflict() async throws {
         try await TestServer().run { client in
             #expect(try await client.call(.post, tokensPath(), headers: Self.headers("k-1"), body: Self.body).status == .ok)
-            let other = try await client.call(.post, tokensPath(), headers: Self.headers("k-1"),
-                                              body: #"{"project_id":"\#(projectA)","name":"retried","token_scopes":["read_only_logs"]}"#)
+            let other = try await client.call(
+                .post, tokensPath(), headers: Self.headers("k-1"),
+                body: #"{"project_id":"\#(projectA)","name":"retried","token_scopes":["read_only_logs"]}"#)
             #expect(other.status == .conflict)
             #expect(other.json["type"] as? String == "conflict")
             #expect(try await client.count() == 1)
@@ -56,10 +58,12 @@ import Testing
 
     @Test func aKeyWhoseTokenWasDeletedIsAConflictAndAMalformedKeyIsRefused() async throws {
         try await TestServer().run { client in
-            let id = try #require(try await client.call(.post, tokensPath(), headers: Self.headers("gone"), body: Self.body).json["id"] as? String)
+            let id = try #require(
+                try await client.call(.post, tokensPath(), headers: Self.headers("gone"), body: Self.body).json["id"] as? String)
             #expect(try await client.call(.delete, tokensPath() + "/" + id).status == .noContent)
             #expect(try await client.call(.post, tokensPath(), headers: Self.headers("gone"), body: Self.body).status == .conflict)
-            let malformed = try await client.call(.post, tokensPath(), headers: Self.headers(String(repeating: "k", count: 256)), body: Self.body)
+            let malformed = try await client.call(
+                .post, tokensPath(), headers: Self.headers(String(repeating: "k", count: 256)), body: Self.body)
             #expect(malformed.argumentNames == ["Idempotency-Key"])
             #expect(try await client.count() == 0)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TokendHTTP
 
 /// The writer every answer goes through: plain strings are copied whole, the rest escaped.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Testing
 import TokendCore
+
 @testable import TokendHTTP
 
 @Suite struct ManagementAuthTests {
@@ -9,11 +10,12 @@ import TokendCore
     static let keyB = "key-for-project-b-0002"
     static let admin = "key-for-every-project-3"
     static var keyring: ManagementAccess {
-        .keys(Keyring(entries: [
-            (keyA, .only([ProjectID(projectA)!])),
-            (keyB, .only([ProjectID(projectB)!])),
-            (admin, .all),
-        ]))
+        .keys(
+            Keyring(entries: [
+                (keyA, .only([ProjectID(projectA)!])),
+                (keyB, .only([ProjectID(projectB)!])),
+                (admin, .all),
+            ]))
     }
 
     static func headers(_ key: String) -> HTTPFields { [.authToken: key] }
@@ -29,7 +31,10 @@ import TokendCore
                     for headers in [HTTPFields(), [.authToken: ""]] {
                         let answer = try await client.call(method, path, headers: headers, body: "{}")
                         #expect(answer.status == .unauthorized, "\(method) \(path)")
-                        #expect(answer.text == #"{"message":"authentication is denied","method":"unknown_method","reason":"invalid_argument","type":"denied_authentication"}"#)
+                        #expect(
+                            answer.text
+                                == #"{"message":"authentication is denied","method":"unknown_method","reason":"invalid_argument","type":"denied_authentication"}"#
+                        )
                     }
                 }
             }
@@ -47,8 +52,9 @@ import TokendCore
 
     @Test func aKeyCannotCreateInAnotherProject() async throws {
         try await TestServer(access: Self.keyring).run { client in
-            let answer = try await client.call(.post, tokensPath(), headers: Self.headers(Self.keyA),
-                                               body: #"{"project_id":"\#(projectB)","token_scopes":["read_only_logs"]}"#)
+            let answer = try await client.call(
+                .post, tokensPath(), headers: Self.headers(Self.keyA),
+                body: #"{"project_id":"\#(projectB)","token_scopes":["read_only_logs"]}"#)
             #expect(answer.status == .forbidden)
             #expect(answer.json["type"] as? String == "permissions_denied")
             #expect(answer.json["message"] as? String == "insufficient permissions")
@@ -65,7 +71,9 @@ import TokendCore
             let listA = try await client.call(.get, tokensPath(), headers: Self.headers(Self.keyA))
             #expect(listA.tokens.map { $0["id"] as? String } == [tokenA])
             #expect(listA.json["total_count"] as? Int == 1)
-            #expect(try await client.call(.get, tokensPath() + "?project_id=\(projectB)", headers: Self.headers(Self.keyA)).status == .forbidden)
+            #expect(
+                try await client.call(.get, tokensPath() + "?project_id=\(projectB)", headers: Self.headers(Self.keyA)).status == .forbidden
+            )
             #expect(try await client.count(headers: Self.headers(Self.admin)) == 2)
 
             // Another project's token looks exactly like a missing one, and stays.
@@ -87,4 +95,3 @@ import TokendCore
         }
     }
 }
-

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 import Testing
+
 @testable import TokendHTTP
 
 /// Log lines written while a request is answered name its request id, the one the caller
@@ -16,8 +17,9 @@ import Testing
         try await app.test(.router) { client in
             var headers = anyKey
             headers[.requestID] = "trace-me-123"
-            let created = try await client.call(.post, tokensPath(), headers: headers,
-                                                body: #"{"project_id": "\#(projectA)", "token_scopes": ["read_only_logs"]}"#)
+            let created = try await client.call(
+                .post, tokensPath(), headers: headers,
+                body: #"{"project_id": "\#(projectA)", "token_scopes": ["read_only_logs"]}"#)
             #expect(created.status == .ok)
             #expect(created.headers[.requestID] == "trace-me-123")
             let minted = try await client.call(.get, tokensPath() + "/00000000-0000-4000-8000-00000000dead")
@@ -59,8 +61,10 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+        source: String, file: String, function: String, line: UInt
+    ) {
         let merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(explicit ?? [:]) { $1 }
         lines.append(CapturedLine(message: message.description, metadata: merged))
     }

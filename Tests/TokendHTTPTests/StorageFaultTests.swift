@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import TokendCore
+
 @testable import TokendHTTP
 @testable import TokendStore
 
@@ -14,7 +15,8 @@ import TokendCore
     func withRegion(_ body: @escaping @Sendable (SQLiteTokenStore, any TestClientProtocol) async throws -> Void) async throws {
         let region = RegionName("fr-par")!
         let store = try SQLiteTokenStore.inMemory(region: region)
-        let backend = LocalRegionBackend(service: RegionTokenService(region: region, store: store, hasher: TestServer.hasher), access: .open)
+        let backend = LocalRegionBackend(
+            service: RegionTokenService(region: region, store: store, hasher: TestServer.hasher), access: .open)
         try await TestServer.application(FrontDoor(backends: [backend], access: .open)).test(.router) { client in
             try await body(store, client)
         }
@@ -36,8 +38,12 @@ import TokendCore
             }
             var refused: Answer?
             for index in 0..<200 {
-                let answer = try await client.call(.post, tokensPath(), body: #"{"project_id":"\#(projectA)","name":"fill-\#(index)","token_scopes":["read_only_logs"]}"#)
-                if answer.status != .ok { refused = answer; break }
+                let answer = try await client.call(
+                    .post, tokensPath(), body: #"{"project_id":"\#(projectA)","name":"fill-\#(index)","token_scopes":["read_only_logs"]}"#)
+                if answer.status != .ok {
+                    refused = answer
+                    break
+                }
             }
             expectStoreUnavailable(try #require(refused))
             let countWhileFull = try await client.count()
@@ -54,7 +60,8 @@ import TokendCore
         try await withRegion { store, client in
             let kept = try #require(try await client.createToken(name: "kept")["id"] as? String)
             try await store.database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA query_only = 1") }
-            expectStoreUnavailable(try await client.call(.post, tokensPath(), body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#))
+            expectStoreUnavailable(
+                try await client.call(.post, tokensPath(), body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#))
             expectStoreUnavailable(try await client.call(.post, tokensPath() + "/\(kept)/rotate"))
             #expect(try await client.call(.get, tokensPath() + "/" + kept).status == .ok)
             #expect(try await client.count() == 1)

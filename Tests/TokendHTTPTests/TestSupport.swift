@@ -6,6 +6,7 @@ import Logging
 import Synchronization
 import TokendCore
 import TokendStore
+
 @testable import TokendHTTP
 
 /// How the suite reaches the regions: straight to in-process backends (`embedded`, what
@@ -29,13 +30,15 @@ struct TestServer {
 
     init(access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) throws {
         services = try Self.regions.map { region in
-            RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher,
-                               clock: clock, limits: limits)
+            RegionTokenService(
+                region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher,
+                clock: clock, limits: limits)
         }
         self.access = access
         // Tests flush verify usage themselves (flushUsage), so the background flush must not race them.
-        self.regionFrontDoor = FrontDoor(backends: services.map { LocalRegionBackend(service: $0, access: access, usageFlushInterval: .seconds(3600)) },
-                                         access: access)
+        self.regionFrontDoor = FrontDoor(
+            backends: services.map { LocalRegionBackend(service: $0, access: access, usageFlushInterval: .seconds(3600)) },
+            access: access)
     }
 
     /// What the usage flush service does every second, done now.
@@ -50,8 +53,9 @@ struct TestServer {
         case .gateway:
             try await Self.application(regionFrontDoor).test(.live) { regionServer in
                 let remotes = Self.regions.map { region in
-                    RemoteRegionBackend(region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
-                                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
+                    RemoteRegionBackend(
+                        region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
+                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
                 }
                 try await Self.application(FrontDoor(backends: remotes, access: access)).test(.router, body)
             }
@@ -94,12 +98,15 @@ extension TestClientProtocol {
 
     /// Creates a token and returns its JSON; fails the test on anything but 200.
     @discardableResult
-    func createToken(region: String = "fr-par", project: String = projectA, name: String? = nil,
-                     scopes: [String] = ["write_only_metrics"], headers: HTTPFields = anyKey) async throws -> [String: Any] {
+    func createToken(
+        region: String = "fr-par", project: String = projectA, name: String? = nil,
+        scopes: [String] = ["write_only_metrics"], headers: HTTPFields = anyKey
+    ) async throws -> [String: Any] {
         var body: [String: Any] = ["project_id": project, "token_scopes": scopes]
         if let name { body["name"] = name }
-        let answer = try await call(.post, tokensPath(region), headers: headers,
-                                    body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+        let answer = try await call(
+            .post, tokensPath(region), headers: headers,
+            body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
         guard answer.status == .ok else { throw TestFailure("create answered \(answer.status): \(answer.text)") }
         return answer.json
     }

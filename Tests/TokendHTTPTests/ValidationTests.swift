@@ -17,7 +17,10 @@ import Testing
         (#"{"project_id":42,"token_scopes":["read_only_logs"]}"#, "project_id", "format"),
         (#"{"project_id":"\#(projectA)","name":"ab","token_scopes":["read_only_logs"]}"#, "name", "constraint"),
         (#"{"project_id":"\#(projectA)","name":"has space","token_scopes":["read_only_logs"]}"#, "name", "constraint"),
-        (#"{"project_id":"\#(projectA)","name":"\#(String(repeating: "x", count: 51))","token_scopes":["read_only_logs"]}"#, "name", "constraint"),
+        (
+            #"{"project_id":"\#(projectA)","name":"\#(String(repeating: "x", count: 51))","token_scopes":["read_only_logs"]}"#, "name",
+            "constraint"
+        ),
         (#"{"project_id":"\#(projectA)","name":"x'; DROP TABLE token;--","token_scopes":["read_only_logs"]}"#, "name", "constraint"),
         (#"{"project_id":"\#(projectA)","name":"ünïcödé","token_scopes":["read_only_logs"]}"#, "name", "constraint"),
         (#"{"project_id":"\#(projectA)","name":true,"token_scopes":["read_only_logs"]}"#, "name", "format"),
@@ -61,8 +64,9 @@ import Testing
     @Test func aBodyOverTheLimitIs413AndWritesNothing() async throws {
         try await TestServer().run { client in
             let padding = String(repeating: "a", count: 70_000)
-            let answer = try await client.call(.post, tokensPath(),
-                                               body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"],"pad":"\#(padding)"}"#)
+            let answer = try await client.call(
+                .post, tokensPath(),
+                body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"],"pad":"\#(padding)"}"#)
             #expect(answer.status == .contentTooLarge)
             #expect(answer.json["type"] as? String == "payload_too_large")
             #expect(try await client.count() == 0)
@@ -87,9 +91,11 @@ import Testing
 
     @Test func nestedObjectsMayReuseAKeyOfTheirParent() async throws {
         try await TestServer().run { client in
-            let answer = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","token_scopes":["read_only_logs"],"extra":{"project_id":1,"list":[{"a":1},{"a":2}]}}
-                """)
+            let answer = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","token_scopes":["read_only_logs"],"extra":{"project_id":1,"list":[{"a":1},{"a":2}]}}
+                    """)
             #expect(answer.status == .ok)
         }
     }

@@ -4,6 +4,7 @@ import Hummingbird
 import Synchronization
 import Testing
 import TokendCore
+
 @testable import TokendHTTP
 
 /// The forward-auth endpoint: every status of the data-plane table, scopes against
@@ -61,7 +62,8 @@ import TokendCore
                 #expect(answer.json["type"] != nil, "\(label)")
                 if status == .unauthorized { #expect(answer.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true, "\(label)") }
             }
-            #expect(try await client.call(.get, Self.verify, headers: Self.headers(secret, tenant: "\(projectA)|\(projectA)")).status == .ok)
+            #expect(
+                try await client.call(.get, Self.verify, headers: Self.headers(secret, tenant: "\(projectA)|\(projectA)")).status == .ok)
         }
     }
 
@@ -72,7 +74,8 @@ import TokendCore
                 for signal in DataOperation.Signal.allCases {
                     for action in DataOperation.Action.allCases {
                         let operation = DataOperation(signal: signal, action: action)
-                        let answer = try await client.call(.post, Self.verify, headers: Self.headers(secret, operation: operation.description))
+                        let answer = try await client.call(
+                            .post, Self.verify, headers: Self.headers(secret, operation: operation.description))
                         let allowed = operation.requiredScope == scope
                         #expect(answer.status == (allowed ? .ok : .forbidden), "\(scope.rawValue) \(operation)")
                     }
@@ -181,8 +184,10 @@ import TokendCore
         }
     }
 
-    @Test(arguments: [#"{"grace_period_seconds": -1}"#, #"{"grace_period_seconds": 604801}"#, #"{"grace_period_seconds": 1.5}"#,
-                      #"{"grace_period_seconds": "60"}"#, "[]", "{"])
+    @Test(arguments: [
+        #"{"grace_period_seconds": -1}"#, #"{"grace_period_seconds": 604801}"#, #"{"grace_period_seconds": 1.5}"#,
+        #"{"grace_period_seconds": "60"}"#, "[]", "{",
+    ])
     func aBadRotateBodyIsRefusedAndChangesNothing(body: String) async throws {
         try await TestServer().run { client in
             let token = try await client.createToken()
@@ -238,9 +243,11 @@ import TokendCore
         let clock = ManualClock()
         try await TestServer(clock: clock).run { client in
             let expiry = clock.now().adding(seconds: 60)
-            let created = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","token_scopes":["write_only_metrics"],"expires_at":"\(expiry.rfc3339)"}
-                """)
+            let created = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","token_scopes":["write_only_metrics"],"expires_at":"\(expiry.rfc3339)"}
+                    """)
             #expect(created.status == .ok)
             #expect(created.json["expires_at"] as? String == expiry.rfc3339)
             #expect(created.json["status"] as? String == "active")
@@ -259,9 +266,11 @@ import TokendCore
     @Test(arguments: ["2000-01-01T00:00:00Z", "tomorrow", "2030-13-01T00:00:00Z", "2030-01-01 00:00:00Z"])
     func anExpiryInThePastOrMalformedIsRefused(expiry: String) async throws {
         try await TestServer().run { client in
-            let answer = try await client.call(.post, tokensPath(), body: """
-                {"project_id":"\(projectA)","token_scopes":["write_only_metrics"],"expires_at":"\(expiry)"}
-                """)
+            let answer = try await client.call(
+                .post, tokensPath(),
+                body: """
+                    {"project_id":"\(projectA)","token_scopes":["write_only_metrics"],"expires_at":"\(expiry)"}
+                    """)
             #expect(answer.status == .badRequest)
             #expect(answer.argumentNames == ["expires_at"])
             #expect(try await client.count() == 0)
@@ -284,7 +293,8 @@ import TokendCore
 
     @Test func aSecretIsVerifiedByTheRegionItNames() async throws {
         try await TestServer().run { client in
-            let amsterdam = try #require(try await client.createToken(region: "nl-ams", scopes: ["read_only_logs"])["secret_key"] as? String)
+            let amsterdam = try #require(
+                try await client.createToken(region: "nl-ams", scopes: ["read_only_logs"])["secret_key"] as? String)
             #expect(amsterdam.hasPrefix("tkd_nlams_"))
             #expect(try await client.call(.get, Self.verify, headers: Self.headers(amsterdam, operation: "logs.query")).status == .ok)
         }

@@ -2,19 +2,22 @@ import Foundation
 import GRDB
 import Testing
 import TokendCore
+
 @testable import TokendStore
 
 @Suite struct GroupCommitTests: StoreTesting {
     func storedToken(id: TokenID = .random()) -> StoredToken {
         let now = Timestamp.now()
-        let token = Token(id: id, projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: .generated(),
-                          createdAt: now, updatedAt: now, scopes: TokenScopes([.readOnlyLogs]), region: region, secretPrefix: "tkd_frpar_x")
+        let token = Token(
+            id: id, projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: .generated(),
+            createdAt: now, updatedAt: now, scopes: TokenScopes([.readOnlyLogs]), region: region, secretPrefix: "tkd_frpar_x")
         return StoredToken(token: token, secretHash: Array(UUIDText.random().rawValue.utf8))
     }
 
     func created(_ stored: StoredToken) -> ActivityRecord {
-        ActivityRecord(at: stored.token.createdAt, kind: .created, tokenID: stored.token.id, projectID: stored.token.projectID,
-                       actor: "test", requestID: nil)
+        ActivityRecord(
+            at: stored.token.createdAt, kind: .created, tokenID: stored.token.id, projectID: stored.token.projectID,
+            actor: "test", requestID: nil)
     }
 
     @Test func concurrentInsertsAllCommitAndABadOneFailsAlone() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TokendCore
+
 @testable import TokendStore
 
 /// The read-only connections a file store answers gets, lists and verify lookups with.

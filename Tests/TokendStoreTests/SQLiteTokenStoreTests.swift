@@ -1,15 +1,17 @@
 import Foundation
-import Testing
 import GRDB
+import Testing
 import TokendCore
+
 @testable import TokendStore
 
 @Suite struct SQLiteTokenStoreTests: StoreTesting {
     @Test func aCreatedTokenSurvivesReopeningTheFileAndItsSecretIsNowhereOnDisk() async throws {
         let directory = try temporaryDirectory()
         let path = "\(directory)/fr-par.sqlite"
-        let request = CreateTokenRequest(projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
-                                         name: TokenName("durable"), scopes: TokenScopes([.readOnlyLogs]))
+        let request = CreateTokenRequest(
+            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
+            name: TokenName("durable"), scopes: TokenScopes([.readOnlyLogs]))
         var secrets: [String] = []
         var ids: [TokenID] = []
         do {
@@ -38,7 +40,9 @@ import TokendCore
         let store = try SQLiteTokenStore(region: region, path: path)
         let probe = try DatabaseQueue(path: path)
         #expect(try await probe.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
-        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") } == TokenStoreMigrations.migrator.migrations)
+        #expect(
+            try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+                == TokenStoreMigrations.migrator.migrations)
         try await store.checkHealth()
     }
 
@@ -46,8 +50,9 @@ import TokendCore
         let directory = try temporaryDirectory()
         let path = "\(directory)/fr-par.sqlite"
         let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
-        let request = CreateTokenRequest(projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
-                                         name: nil, scopes: TokenScopes([.readOnlyLogs]))
+        let request = CreateTokenRequest(
+            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
+            name: nil, scopes: TokenScopes([.readOnlyLogs]))
         let issued = try await service.create(request, by: origin)
         try await service.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))

@@ -16,8 +16,9 @@ package struct Keyring: Sendable {
         var principals: [[UInt8]: ManagementPrincipal] = [:]
         for entry in entries {
             let digest = Self.digest(entry.key)
-            principals[digest] = ManagementPrincipal(keyPrefix: Self.displayPrefix(of: entry.key), projects: entry.projects,
-                                                     identity: digest.hexString)
+            principals[digest] = ManagementPrincipal(
+                keyPrefix: Self.displayPrefix(of: entry.key), projects: entry.projects,
+                identity: digest.hexString)
         }
         self.principals = principals
     }

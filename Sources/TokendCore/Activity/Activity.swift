@@ -20,8 +20,10 @@ package struct ActivityRecord: Sendable, Hashable {
     /// Why, for denials (`expired`, `scope`, `tenant`, `rate_limited`, …).
     package let reason: String?
 
-    package init(at: Timestamp, kind: ActivityKind, tokenID: TokenID?, projectID: ProjectID?, actor: String?,
-                requestID: String?, count: Int = 1, reason: String? = nil) {
+    package init(
+        at: Timestamp, kind: ActivityKind, tokenID: TokenID?, projectID: ProjectID?, actor: String?,
+        requestID: String?, count: Int = 1, reason: String? = nil
+    ) {
         self.at = at
         self.kind = kind
         self.tokenID = tokenID

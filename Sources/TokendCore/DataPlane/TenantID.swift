@@ -8,8 +8,9 @@ package enum TenantIDs {
         }
         let tenants = header.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard tenants.allSatisfy(isValid) else {
-            throw .invalidArgument("X-Scope-OrgID", .format,
-                                   "each tenant id is at most 150 bytes of letters, digits and !-_.*'() (not '.', '..' or '__mimir_cluster')")
+            throw .invalidArgument(
+                "X-Scope-OrgID", .format,
+                "each tenant id is at most 150 bytes of letters, digits and !-_.*'() (not '.', '..' or '__mimir_cluster')")
         }
         return tenants
     }

@@ -72,28 +72,33 @@ package final class TokenVerifier: Sendable {
             cache.remember(found, for: hash, readAt: generation)
             credential = found
         }
-        let denial = { (reason: String) in UsageLedger.Denial(tokenID: credential.tokenID, projectID: credential.projectID, reason: reason) }
+        let denial = { (reason: String) in UsageLedger.Denial(tokenID: credential.tokenID, projectID: credential.projectID, reason: reason)
+        }
 
         if let validUntil = credential.validUntil, validUntil <= now {
             throw deny(.authenticationDenied(method: .apiKey, reason: .expired), denial("expired"), at: now)
         }
         guard tenants.allSatisfy({ $0 == credential.projectID.rawValue }) else {
-            throw deny(.permissionsDenied(action: request.operation?.description ?? "any", resource: "tenant \(tenants.joined(separator: "|"))"),
-                       denial("tenant"), at: now)
+            throw deny(
+                .permissionsDenied(action: request.operation?.description ?? "any", resource: "tenant \(tenants.joined(separator: "|"))"),
+                denial("tenant"), at: now)
         }
         guard let operation = request.operation else {
-            throw deny(.permissionsDenied(action: "unknown operation", resource: "the original request's path"), denial("operation"), at: now)
+            throw deny(
+                .permissionsDenied(action: "unknown operation", resource: "the original request's path"), denial("operation"), at: now)
         }
         guard let scope = operation.requiredScope, credential.scopes.contains(scope) else {
             throw deny(.permissionsDenied(action: operation.description, resource: "token scopes"), denial("scope"), at: now)
         }
         if let rate = limits.perToken, let retryAfter = limiter.admit(.token(credential.tokenID), rate: rate, at: now) {
-            throw deny(.tooManyRequests(message: "rate limit of \(rate)/s for this token exceeded", retryAfterSeconds: retryAfter),
-                       denial("rate_limited"), at: now)
+            throw deny(
+                .tooManyRequests(message: "rate limit of \(rate)/s for this token exceeded", retryAfterSeconds: retryAfter),
+                denial("rate_limited"), at: now)
         }
         if let rate = limits.perTenant, let retryAfter = limiter.admit(.tenant(credential.projectID), rate: rate, at: now) {
-            throw deny(.tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
-                       denial("rate_limited"), at: now)
+            throw deny(
+                .tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
+                denial("rate_limited"), at: now)
         }
         ledger.used(credential.tokenID, at: now)
         return VerifiedAccess(tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope)

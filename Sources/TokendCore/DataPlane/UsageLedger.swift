@@ -37,8 +37,9 @@ final class UsageLedger: Sendable {
             return state
         }
         let denials = taken.denials.map { denial, seen in
-            ActivityRecord(at: seen.last, kind: .denied, tokenID: denial.tokenID, projectID: denial.projectID,
-                           actor: nil, requestID: nil, count: seen.count, reason: denial.reason)
+            ActivityRecord(
+                at: seen.last, kind: .denied, tokenID: denial.tokenID, projectID: denial.projectID,
+                actor: nil, requestID: nil, count: seen.count, reason: denial.reason)
         }.sorted { $0.at < $1.at }
         return (taken.lastUsed, denials)
     }

@@ -7,9 +7,9 @@ package struct RegionName: Sendable, Hashable, Comparable, CustomStringConvertib
     package init?(_ text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard (5...11).contains(bytes.count),
-              bytes[0].isLowercaseASCIILetter, bytes[1].isLowercaseASCIILetter,
-              bytes[2] == UInt8(ascii: "-"),
-              bytes[3...].allSatisfy({ $0.isLowercaseASCIILetter || $0.isASCIIDigit })
+            bytes[0].isLowercaseASCIILetter, bytes[1].isLowercaseASCIILetter,
+            bytes[2] == UInt8(ascii: "-"),
+            bytes[3...].allSatisfy({ $0.isLowercaseASCIILetter || $0.isASCIIDigit })
         else { return nil }
         self.rawValue = String(text)
     }

@@ -60,4 +60,3 @@ package struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible
 
     package static func < (lhs: UUIDText, rhs: UUIDText) -> Bool { lhs.rawValue < rhs.rawValue }
 }
-

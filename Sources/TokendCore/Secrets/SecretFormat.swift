@@ -49,8 +49,8 @@ package enum SecretFormat {
         guard let (region, hintEnd) = hint(in: bytes) else { return nil }
         let body = bytes[(hintEnd + 1)...]
         guard body.count == randomLength + checksumLength,
-              body.allSatisfy({ $0.isASCIIDigit || $0.isUppercaseASCIILetter || $0.isLowercaseASCIILetter }),
-              checksumDigits(of: bytes[..<(bytes.count - checksumLength)]).elementsEqual(bytes.suffix(checksumLength))
+            body.allSatisfy({ $0.isASCIIDigit || $0.isUppercaseASCIILetter || $0.isLowercaseASCIILetter }),
+            checksumDigits(of: bytes[..<(bytes.count - checksumLength)]).elementsEqual(bytes.suffix(checksumLength))
         else { return nil }
         return Parsed(region: region, bytes: bytes, hintEnd: hintEnd)
     }
@@ -64,8 +64,8 @@ package enum SecretFormat {
     private static func hint(in bytes: [UInt8]) -> (region: RegionName, end: Int)? {
         let prefixBytes = prefix.utf8
         guard bytes.count <= 64, bytes.starts(with: prefixBytes),
-              let hintEnd = bytes[prefixBytes.count...].firstIndex(of: UInt8(ascii: "_")),
-              let region = RegionName(secretHint: String(decoding: bytes[prefixBytes.count..<hintEnd], as: UTF8.self))
+            let hintEnd = bytes[prefixBytes.count...].firstIndex(of: UInt8(ascii: "_")),
+            let region = RegionName(secretHint: String(decoding: bytes[prefixBytes.count..<hintEnd], as: UTF8.self))
         else { return nil }
         return (region, hintEnd)
     }

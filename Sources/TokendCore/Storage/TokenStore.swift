@@ -12,11 +12,15 @@ package protocol TokenStore: Sendable {
     func token(id: TokenID) async throws -> Token?
     func list(_ query: TokenListQuery) async throws -> TokenPage
     /// Deletes the token if the caller may see its project; returns it, or nil if there was none to delete.
-    func delete(id: TokenID, visibleTo access: ProjectAccess,
-                activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token?
+    func delete(
+        id: TokenID, visibleTo access: ProjectAccess,
+        activity: @escaping @Sendable (Token) -> ActivityRecord
+    ) async throws -> Token?
     /// Gives the token a new secret; the old one stays valid until `previousValidUntil` (nil: not at all).
-    func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
-                previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token?
+    func rotate(
+        id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
+        previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord
+    ) async throws -> Token?
     /// The token a secret's hash belongs to, as verify needs it.
     func credential(secretHash: [UInt8]) async throws -> Credential?
     /// Raises each token's `last_used_at` to the given time (never lowers it) and appends

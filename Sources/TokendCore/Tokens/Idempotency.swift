@@ -38,8 +38,10 @@ package struct IdempotencyRecord: Sendable, Hashable {
 extension CreateTokenRequest {
     /// Tells two create bodies apart: the same fingerprint means the same request.
     var fingerprint: [UInt8] {
-        let canonical = [projectID.rawValue, name?.rawValue ?? "", String(scopes.bitmask),
-                         expiresAt.map { String($0.microsecondsSinceEpoch) } ?? ""].joined(separator: "\n")
+        let canonical = [
+            projectID.rawValue, name?.rawValue ?? "", String(scopes.bitmask),
+            expiresAt.map { String($0.microsecondsSinceEpoch) } ?? "",
+        ].joined(separator: "\n")
         return Array(SHA256.hash(data: Array(canonical.utf8)))
     }
 }

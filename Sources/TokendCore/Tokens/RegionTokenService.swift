@@ -9,8 +9,10 @@ package struct RegionTokenService: Sendable {
     private let hasher: SecretHasher
     private let clock: any TimeSource
 
-    package init(region: RegionName, store: any TokenStore, hasher: SecretHasher,
-                clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) {
+    package init(
+        region: RegionName, store: any TokenStore, hasher: SecretHasher,
+        clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited
+    ) {
         self.region = region
         self.store = store
         self.hasher = hasher
@@ -29,8 +31,10 @@ package struct RegionTokenService: Sendable {
     /// Creates a token, or with an `Idempotency-Key` already used for this same request,
     /// answers the token that first create made.
     /// Idempotency keys are filed per management key: one caller's key never collides with another's.
-    package func create(_ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
-                       by origin: RequestOrigin) async throws -> CreateOutcome {
+    package func create(
+        _ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
+        by origin: RequestOrigin
+    ) async throws -> CreateOutcome {
         let key = callerKey.map { IdempotencyKey(rawValue: origin.principal.identity + ":" + $0.rawValue) }
         guard origin.principal.projects.allows(request.projectID) else {
             throw TokendError.permissionsDenied(action: "write", resource: "project \(request.projectID)")
@@ -49,8 +53,9 @@ package struct RegionTokenService: Sendable {
             secretPrefix: digest.displayPrefix, expiresAt: request.expiresAt)
         let idempotency = key.map { IdempotencyRecord(key: $0, fingerprint: request.fingerprint, tokenID: token.id, createdAt: now) }
         do {
-            try await store.insert(StoredToken(token: token, secretHash: digest.hash),
-                                   activity: record(.created, token, origin, at: now), idempotency: idempotency)
+            try await store.insert(
+                StoredToken(token: token, secretHash: digest.hash),
+                activity: record(.created, token, origin, at: now), idempotency: idempotency)
         } catch {
             // A concurrent create with the same key won the race: answer as its retry.
             if let key, let earlier = try? await store.idempotencyRecord(key, since: now.adding(seconds: -IdempotencyKey.window)) {
@@ -105,8 +110,10 @@ package struct RegionTokenService: Sendable {
         let now = clock.now()
         let (secret, digest) = issueSecret()
         let previousValidUntil = request.gracePeriodSeconds > 0 ? now.adding(seconds: request.gracePeriodSeconds) : nil
-        let token = try await store.rotate(id: id, visibleTo: origin.principal.projects, to: digest, at: now,
-                                           previousValidUntil: previousValidUntil) { token in
+        let token = try await store.rotate(
+            id: id, visibleTo: origin.principal.projects, to: digest, at: now,
+            previousValidUntil: previousValidUntil
+        ) { token in
             record(.rotated, token, origin, at: now)
         }
         verifier.cache.forget(id)
@@ -140,8 +147,9 @@ package struct RegionTokenService: Sendable {
     }
 
     private func record(_ kind: ActivityKind, _ token: Token, _ origin: RequestOrigin, at time: Timestamp) -> ActivityRecord {
-        ActivityRecord(at: time, kind: kind, tokenID: token.id, projectID: token.projectID,
-                       actor: origin.principal.keyPrefix, requestID: origin.requestID)
+        ActivityRecord(
+            at: time, kind: kind, tokenID: token.id, projectID: token.projectID,
+            actor: origin.principal.keyPrefix, requestID: origin.requestID)
     }
 
     private static func parseTokenID(_ text: String) throws(TokendError) -> TokenID {

@@ -8,8 +8,10 @@ extension TokenScopes {
             if let scope = TokenScope(rawValue: name) {
                 scopes.append(scope)
             } else {
-                problems.append(ArgumentProblem(argument, .format,
-                    "unknown scope '\(name.prefix(64))'; accepted values: \(TokenScope.wireNames)"))
+                problems.append(
+                    ArgumentProblem(
+                        argument, .format,
+                        "unknown scope '\(name.prefix(64))'; accepted values: \(TokenScope.wireNames)"))
             }
         }
         if !problems.isEmpty { throw .invalidArguments(problems) }

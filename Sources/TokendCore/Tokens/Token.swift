@@ -14,9 +14,11 @@ package struct Token: Sendable, Hashable {
     /// When a data-plane request last verified with it, to within the usage flush interval.
     package let lastUsedAt: Timestamp?
 
-    package init(id: TokenID, projectID: ProjectID, name: TokenName, createdAt: Timestamp,
-                updatedAt: Timestamp, scopes: TokenScopes, region: RegionName, secretPrefix: String,
-                expiresAt: Timestamp? = nil, lastUsedAt: Timestamp? = nil) {
+    package init(
+        id: TokenID, projectID: ProjectID, name: TokenName, createdAt: Timestamp,
+        updatedAt: Timestamp, scopes: TokenScopes, region: RegionName, secretPrefix: String,
+        expiresAt: Timestamp? = nil, lastUsedAt: Timestamp? = nil
+    ) {
         self.id = id
         self.projectID = projectID
         self.name = name

@@ -7,8 +7,10 @@ package struct TokenListQuery: Sendable, Hashable {
     package var order: TokenOrder
     package var paging: Paging
 
-    package init(projects: ProjectAccess = .all, requiredScopes: TokenScopes = TokenScopes(bitmask: 0),
-                order: TokenOrder = .default, paging: Paging = Paging()) {
+    package init(
+        projects: ProjectAccess = .all, requiredScopes: TokenScopes = TokenScopes(bitmask: 0),
+        order: TokenOrder = .default, paging: Paging = Paging()
+    ) {
         self.projects = projects
         self.requiredScopes = requiredScopes
         self.order = order

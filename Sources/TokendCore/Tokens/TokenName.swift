@@ -6,8 +6,10 @@ package struct TokenName: Sendable, Hashable, CustomStringConvertible {
     package init?(_ text: String) {
         let bytes = text.utf8
         guard Self.lengthRange.contains(bytes.count),
-              bytes.allSatisfy({ $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0.isASCIIDigit
-                  || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+            bytes.allSatisfy({
+                $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0.isASCIIDigit
+                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+            })
         else { return nil }
         self.rawValue = text
     }
@@ -16,8 +18,9 @@ package struct TokenName: Sendable, Hashable, CustomStringConvertible {
 
     package static func parse(_ text: String) throws(TokendError) -> TokenName {
         guard let name = TokenName(text) else {
-            throw .invalidArgument("name", .constraint,
-                                   "name must be 3 to 50 characters of letters, digits, '_' or '-'")
+            throw .invalidArgument(
+                "name", .constraint,
+                "name must be 3 to 50 characters of letters, digits, '_' or '-'")
         }
         return name
     }

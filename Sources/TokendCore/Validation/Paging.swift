@@ -19,16 +19,18 @@ package struct Paging: Sendable, Hashable {
 
     /// Reads `page` and `page_size` as a query gives them, recording problems in `check`.
     package static func parse(page: [String], pageSize: [String], into check: inout ArgumentCheck) -> Paging {
-        let page = check.attempt { () throws(TokendError) in
-            try QueryArgument.single(page, "page").map { text throws(TokendError) in
-                try QueryArgument.integer(text, "page", in: 1...Int.max, help: "page must be a whole number, 1 or more")
-            }
-        } ?? nil
-        let pageSize = check.attempt { () throws(TokendError) in
-            try QueryArgument.single(pageSize, "page_size").map { text throws(TokendError) in
-                try QueryArgument.integer(text, "page_size", in: pageSizeRange, help: "page_size must be a whole number from 1 to 1000")
-            }
-        } ?? nil
+        let page =
+            check.attempt { () throws(TokendError) in
+                try QueryArgument.single(page, "page").map { text throws(TokendError) in
+                    try QueryArgument.integer(text, "page", in: 1...Int.max, help: "page must be a whole number, 1 or more")
+                }
+            } ?? nil
+        let pageSize =
+            check.attempt { () throws(TokendError) in
+                try QueryArgument.single(pageSize, "page_size").map { text throws(TokendError) in
+                    try QueryArgument.integer(text, "page_size", in: pageSizeRange, help: "page_size must be a whole number from 1 to 1000")
+                }
+            } ?? nil
         return Paging(page: page ?? 1, pageSize: pageSize ?? defaultPageSize)
     }
 }

@@ -6,11 +6,16 @@ extension JSONWriter {
     mutating func token(_ token: Token, secret: String? = nil, now: Timestamp, replayed: Bool = false) {
         object { json in
             // Ids, names and times are checked to hold nothing JSON must escape: copied as they are.
-            json.key("id"); json.plainString(token.id.rawValue.utf8)
-            json.key("project_id"); json.plainString(token.projectID.rawValue.utf8)
-            json.key("name"); json.plainString(token.name.rawValue.utf8)
-            json.key("created_at"); json.plainString(token.createdAt.rfc3339Bytes)
-            json.key("updated_at"); json.plainString(token.updatedAt.rfc3339Bytes)
+            json.key("id")
+            json.plainString(token.id.rawValue.utf8)
+            json.key("project_id")
+            json.plainString(token.projectID.rawValue.utf8)
+            json.key("name")
+            json.plainString(token.name.rawValue.utf8)
+            json.key("created_at")
+            json.plainString(token.createdAt.rfc3339Bytes)
+            json.key("updated_at")
+            json.plainString(token.updatedAt.rfc3339Bytes)
             json.key("scopes")
             json.array(token.scopes.members) { json, scope in json.string(scope.rawValue) }
             json.field("secret_key", secret)
@@ -21,7 +26,9 @@ extension JSONWriter {
             json.field("last_used_at", token.lastUsedAt?.rfc3339)
             json.field("status", token.status(at: now).rawValue)
             if replayed {
-                json.field("idempotent_replay", "this repeats the answer to an earlier create with the same Idempotency-Key; its secret was shown only then")
+                json.field(
+                    "idempotent_replay",
+                    "this repeats the answer to an earlier create with the same Idempotency-Key; its secret was shown only then")
             }
         }
     }

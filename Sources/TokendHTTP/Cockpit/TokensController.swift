@@ -65,8 +65,9 @@ struct TokensController {
     @Sendable func rotate(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let origin = try authenticate(request, context)
         let body = try await request.optionalJSONBody()
-        let issued = try await service.rotate(id: try context.parameters.require("token_id"),
-                                              try RotateTokenRequest.parse(body: body), by: origin)
+        let issued = try await service.rotate(
+            id: try context.parameters.require("token_id"),
+            try RotateTokenRequest.parse(body: body), by: origin)
         log("token rotated", issued.token, origin, context)
         return tokenAnswer(issued.token, secret: issued.secret)
     }
@@ -74,10 +75,11 @@ struct TokensController {
     @Sendable func activity(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let origin = try authenticate(request, context)
         let query = request.uri.queryParameters
-        let page = try await service.activity(ActivityQuery.parse(
-            projectID: query[values: "project_id"].map(String.init), tokenID: query[values: "token_id"].map(String.init),
-            page: query[values: "page"].map(String.init), pageSize: query[values: "page_size"].map(String.init),
-            access: origin.principal.projects))
+        let page = try await service.activity(
+            ActivityQuery.parse(
+                projectID: query[values: "project_id"].map(String.init), tokenID: query[values: "token_id"].map(String.init),
+                page: query[values: "page"].map(String.init), pageSize: query[values: "page_size"].map(String.init),
+                access: origin.principal.projects))
         var json = JSONWriter()
         json.activityPage(page)
         return .json(json)
@@ -94,8 +96,10 @@ struct TokensController {
     }
 
     private func log(_ message: Logger.Message, _ token: Token, _ origin: RequestOrigin, _ context: TokendRequestContext) {
-        context.logger.info(message, metadata: [
-            "token_id": "\(token.id)", "project_id": "\(token.projectID)", "actor": "\(origin.principal.keyPrefix)",
-        ])
+        context.logger.info(
+            message,
+            metadata: [
+                "token_id": "\(token.id)", "project_id": "\(token.projectID)", "actor": "\(origin.principal.keyPrefix)",
+            ])
     }
 }

@@ -25,11 +25,11 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     private static func acceptable(_ id: String?) -> String? {
         guard let id, (1...128).contains(id.utf8.count),
-              id.utf8.allSatisfy({ byte in
-                  (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                      || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                      || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-              })
+            id.utf8.allSatisfy({ byte in
+                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                    || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            })
         else { return nil }
         return id
     }

@@ -26,8 +26,9 @@ extension DataOperation {
         }
         guard let first = found.first else { return nil }
         guard found.allSatisfy({ $0 == first }) else {
-            throw .permissionsDenied(action: "disagreeing operations",
-                                     resource: "operation, X-Tokend-Operation, X-Original-* and X-Forwarded-* name different operations")
+            throw .permissionsDenied(
+                action: "disagreeing operations",
+                resource: "operation, X-Tokend-Operation, X-Original-* and X-Forwarded-* name different operations")
         }
         return first
     }

@@ -16,9 +16,10 @@ struct VerifyController {
         let query = request.uri.queryParameters  // parsed once: the mode and the operation both live there
         let mode = VerifyMode(query)
         do {
-            let access = try await verifier.verify(VerifyRequest(
-                secret: BearerSecret.presented(in: request), tenant: request.headers[.scopeOrgID],
-                operation: try DataOperation.of(request, query: query)))
+            let access = try await verifier.verify(
+                VerifyRequest(
+                    secret: BearerSecret.presented(in: request), tenant: request.headers[.scopeOrgID],
+                    operation: try DataOperation.of(request, query: query)))
             var json = JSONWriter()
             json.object { json in
                 json.field("operation", access.operation.description)

@@ -16,19 +16,23 @@ struct ContractErrorMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             return render(Self.contractError(for: error, request: request), request: request, context: context)
         } catch {
-            context.logger.error("request failed", metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
-            ])
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(String(reflecting: error))",
+                ])
             return .json(internalErrorJSON, status: .internalServerError)
         }
     }
 
     private func render(_ error: TokendError, request: Request, context: Context) -> Response {
         let level: Logger.Level = error.status.code >= 500 ? .error : .debug
-        context.logger.log(level: level, "request refused", metadata: [
-            "method": "\(request.method)", "path": "\(request.uri.path)",
-            "status": "\(error.status.code)", "error": "\(error)",
-        ])
+        context.logger.log(
+            level: level, "request refused",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)",
+                "status": "\(error.status.code)", "error": "\(error)",
+            ])
         return .contractError(error)
     }
 

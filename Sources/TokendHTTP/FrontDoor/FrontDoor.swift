@@ -67,8 +67,10 @@ package struct FrontDoor: Sendable {
     /// names the regions served here.
     func backend(named name: String) throws(TokendError) -> any RegionBackend {
         guard let region = RegionName(name), let backend = backends[region] else {
-            throw .invalidArgument("region", .constraint, "unknown region '\(name.prefix(64))'; served regions: "
-                + servedRegions.map(\.rawValue).joined(separator: ", "))
+            throw .invalidArgument(
+                "region", .constraint,
+                "unknown region '\(name.prefix(64))'; served regions: "
+                    + servedRegions.map(\.rawValue).joined(separator: ", "))
         }
         return backend
     }

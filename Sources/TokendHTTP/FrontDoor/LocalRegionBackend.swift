@@ -34,16 +34,19 @@ package struct LocalRegionBackend: RegionBackend {
         let started = ContinuousClock.now
         var failure: String?
         do { try await service.checkHealth() } catch { failure = "\(error)" }
-        return RegionHealth(region: region, location: location, state: failure == nil ? .ok : .down,
-                            latencyMicroseconds: (ContinuousClock.now - started).microseconds, lastError: failure)
+        return RegionHealth(
+            region: region, location: location, state: failure == nil ? .ok : .down,
+            latencyMicroseconds: (ContinuousClock.now - started).microseconds, lastError: failure)
     }
 
     package func reset() async throws { try await service.removeAll() }
 
     /// The store first, so that it is stopped last: after the server and the usage flush.
     package func services(logger: Logger) -> [any Service] {
-        [RegionStoreService(service: service, logger: logger),
-         UsageFlushService(verifier: service.verifier, interval: usageFlushInterval, logger: logger)]
+        [
+            RegionStoreService(service: service, logger: logger),
+            UsageFlushService(verifier: service.verifier, interval: usageFlushInterval, logger: logger),
+        ]
     }
 }
 

@@ -90,9 +90,10 @@ package final class RemoteRegionBackend: RegionBackend {
             failure = "\(error)"
         }
         if let failure { lastError.withLock { $0 = failure } }
-        return RegionHealth(region: region, location: location, state: failure == nil ? .ok : .down,
-                            latencyMicroseconds: (ContinuousClock.now - started).microseconds,
-                            lastError: failure ?? lastError.withLock { $0 })
+        return RegionHealth(
+            region: region, location: location, state: failure == nil ? .ok : .down,
+            latencyMicroseconds: (ContinuousClock.now - started).microseconds,
+            lastError: failure ?? lastError.withLock { $0 })
     }
 
     /// What a region's server says of itself at `/_tokend/health` (see `OperationsEndpoints`).
@@ -175,14 +176,16 @@ enum HopByHop {
 
     static func isDropped(_ name: String, from headers: HTTPHeaders) -> Bool {
         let lowered = name.lowercased()
-        return names.contains(lowered) || headers["Connection"].contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lowered }
-        }
+        return names.contains(lowered)
+            || headers["Connection"].contains { value in
+                value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lowered }
+            }
     }
 
     static func relayed(_ fields: HTTPFields) -> HTTPHeaders {
-        let connectionTokens = Set(fields[values: .connection].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        let connectionTokens = Set(
+            fields[values: .connection].flatMap { $0.split(separator: ",") }
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         var headers = HTTPHeaders()
         for field in fields {
             let name = field.name.canonicalName

@@ -61,9 +61,18 @@ struct JSONWriter {
         needsComma = true
     }
 
-    mutating func field(_ name: String, _ value: String?) { key(name); string(value) }
-    mutating func field(_ name: String, _ value: Int) { key(name); integer(value) }
-    mutating func field(_ name: String, _ value: Bool) { key(name); boolean(value) }
+    mutating func field(_ name: String, _ value: String?) {
+        key(name)
+        string(value)
+    }
+    mutating func field(_ name: String, _ value: Int) {
+        key(name)
+        integer(value)
+    }
+    mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        boolean(value)
+    }
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
@@ -94,8 +103,10 @@ struct JSONWriter {
         case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
         case 0..<0x20:
             let hex = Array("0123456789abcdef".utf8)
-            bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                      hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            bytes.append(contentsOf: [
+                UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                hex[Int(byte >> 4)], hex[Int(byte & 0x0F)],
+            ])
         default: bytes.append(byte)
         }
     }

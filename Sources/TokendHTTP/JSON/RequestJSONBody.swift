@@ -56,7 +56,8 @@ enum JSONShape {
                     // Keys are compared decoded, so "a" and "\u0061" are the same key; one
                     // without a backslash is its own bytes.
                     let raw = bytes[index...min(end, bytes.count - 1)]
-                    let key = raw.contains(UInt8(ascii: "\\"))
+                    let key =
+                        raw.contains(UInt8(ascii: "\\"))
                         ? try? JSONDecoder().decode(String.self, from: Data(raw))
                         : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
                     if let key {

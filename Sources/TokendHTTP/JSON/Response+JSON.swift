@@ -6,8 +6,9 @@ extension Response {
     /// A JSON answer. Every tokend response, errors and 204s included, says it is JSON:
     /// the Go SDK refuses to decode a success body without this header.
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// The contract's answer to an error, with `Retry-After` when it has one.
@@ -19,8 +20,9 @@ extension Response {
 
     /// A JSON answer written by a `JSONWriter`, without a detour through `String`.
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     /// `204 No Content`, still typed as JSON like the public API's delete.

@@ -14,9 +14,10 @@ struct TestEndpoints {
         guard frontDoor.access.isOpen else {
             throw TokendError.permissionsDenied(action: "reset", resource: "all regions (reset is served in open mode only)")
         }
-        let regions = try request.uri.queryParameters["region"].map { name throws(TokendError) in
-            [try frontDoor.backend(named: String(name))]
-        } ?? frontDoor.servedBackends
+        let regions =
+            try request.uri.queryParameters["region"].map { name throws(TokendError) in
+                [try frontDoor.backend(named: String(name))]
+            } ?? frontDoor.servedBackends
         // Every region is tried, so one that is down does not keep the others from being reset.
         var failures: [any Error] = []
         for backend in regions {

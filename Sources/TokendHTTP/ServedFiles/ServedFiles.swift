@@ -25,17 +25,21 @@ package struct ServedFiles: Sendable {
             document: Self.files(in: root.appendingPathComponent("spec").path, at: "/_tokend", searchForIndexHtml: false))
     }
 
-    private static func files(in folder: String, at basePath: String,
-                              searchForIndexHtml: Bool) -> FileMiddleware<TokendRequestContext, LocalFileSystem> {
-        FileMiddleware(folder, urlBasePath: basePath, cacheControl: CacheControl([(MediaType(type: .any), [.noCache])]),
-                       searchForIndexHtml: searchForIndexHtml)
-            .withAdditionalMediaTypes(forFileExtensions: [
-                // Hummingbird's table names no charset; the console's text is UTF-8.
-                "html": MediaType(type: .text, subType: "html", parameter: ("charset", "utf-8")),
-                "css": MediaType(type: .text, subType: "css", parameter: ("charset", "utf-8")),
-                "js": MediaType(type: .text, subType: "javascript", parameter: ("charset", "utf-8")),
-                "yaml": MediaType(type: .application, subType: "yaml"),
-            ])
+    private static func files(
+        in folder: String, at basePath: String,
+        searchForIndexHtml: Bool
+    ) -> FileMiddleware<TokendRequestContext, LocalFileSystem> {
+        FileMiddleware(
+            folder, urlBasePath: basePath, cacheControl: CacheControl([(MediaType(type: .any), [.noCache])]),
+            searchForIndexHtml: searchForIndexHtml
+        )
+        .withAdditionalMediaTypes(forFileExtensions: [
+            // Hummingbird's table names no charset; the console's text is UTF-8.
+            "html": MediaType(type: .text, subType: "html", parameter: ("charset", "utf-8")),
+            "css": MediaType(type: .text, subType: "css", parameter: ("charset", "utf-8")),
+            "js": MediaType(type: .text, subType: "javascript", parameter: ("charset", "utf-8")),
+            "yaml": MediaType(type: .application, subType: "yaml"),
+        ])
     }
 }
 

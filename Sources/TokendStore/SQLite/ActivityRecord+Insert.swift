@@ -6,5 +6,6 @@ extension ActivityRecord {
     var insertArguments: StatementArguments {
         [at.microsecondsSinceEpoch, kind.rawValue, tokenID?.rawValue, projectID?.rawValue, actor, requestID, count, reason]
     }
-    static let insertSQL = "INSERT INTO activity (at, kind, token_id, project_id, actor, request_id, count, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertSQL =
+        "INSERT INTO activity (at, kind, token_id, project_id, actor, request_id, count, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 }

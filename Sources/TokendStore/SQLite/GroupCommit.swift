@@ -29,10 +29,13 @@ actor GroupCommit {
     /// transaction is committed.
     func write<Output: Sendable>(_ work: @escaping @Sendable (Database) throws -> Output) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(apply: { db in try work(db) }, answer: { result in
-                // `apply` returned an Output, so the cast cannot fail.
-                continuation.resume(with: result.map { $0 as! Output })
-            }))
+            pending.append(
+                Pending(
+                    apply: { db in try work(db) },
+                    answer: { result in
+                        // `apply` returned an Output, so the cast cannot fail.
+                        continuation.resume(with: result.map { $0 as! Output })
+                    }))
             if !isCommitting {
                 isCommitting = true
                 Task { await self.drain() }
@@ -54,7 +57,7 @@ actor GroupCommit {
             let outputs = try await database.write { db in try batch.map { try $0.apply(db) } }
             for (entry, output) in zip(batch, outputs) { entry.answer(.success(output)) }
             await afterCommit()
-        } catch where batch.count > 1 {
+        } catch  where batch.count > 1 {
             for entry in batch { await commit([entry]) }
         } catch {
             batch[0].answer(.failure(error))

@@ -15,8 +15,10 @@ package final class SQLiteTokenStore: TokenStore {
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package convenience init(region: RegionName, path: String) throws {
-        try self.init(region: region, database: DatabasePool(path: path, configuration: Self.configuration),
-                      checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration)) {
+        try self.init(
+            region: region, database: DatabasePool(path: path, configuration: Self.configuration),
+            checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration)
+        ) {
             try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
         }
     }
@@ -26,8 +28,10 @@ package final class SQLiteTokenStore: TokenStore {
         try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil)
     }
 
-    private init(region: RegionName, database: any DatabaseWriter, checkpointer: BackgroundCheckpointer?,
-                 readers openReaders: () throws -> ReadConnections? = { nil }) throws {
+    private init(
+        region: RegionName, database: any DatabaseWriter, checkpointer: BackgroundCheckpointer?,
+        readers openReaders: () throws -> ReadConnections? = { nil }
+    ) throws {
         self.region = region
         self.database = database
         self.checkpointer = checkpointer
@@ -64,33 +68,43 @@ package final class SQLiteTokenStore: TokenStore {
 
     package func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
         try readOneStatement { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?"),
-                             arguments: [key.rawValue, since.microsecondsSinceEpoch]).flatMap { row in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?"),
+                arguments: [key.rawValue, since.microsecondsSinceEpoch]
+            ).flatMap { row in
                 (row[1] as String?).flatMap(TokenID.init).map { tokenID in
-                    IdempotencyRecord(key: key, fingerprint: Array(row[0] as Data), tokenID: tokenID,
-                                      createdAt: Timestamp(microsecondsSinceEpoch: row[2]))
+                    IdempotencyRecord(
+                        key: key, fingerprint: Array(row[0] as Data), tokenID: tokenID,
+                        createdAt: Timestamp(microsecondsSinceEpoch: row[2]))
                 }
             }
         }
     }
 
     /// Writes one token, its `api_key.created` event and its idempotency key.
-    private static func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?,
-                               _ db: Database) throws {
+    private static func insert(
+        _ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?,
+        _ db: Database
+    ) throws {
         let token = stored.token
         try db.cachedStatement(sql: "INSERT INTO token (\(tokenColumns), secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").execute(
-            arguments: [token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
-                        token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
-                        token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
-                        token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash)])
+            arguments: [
+                token.id.rawValue, token.projectID.rawValue, token.name.rawValue,
+                token.createdAt.microsecondsSinceEpoch, token.updatedAt.microsecondsSinceEpoch,
+                token.scopes.bitmask, token.secretPrefix, token.expiresAt?.microsecondsSinceEpoch,
+                token.lastUsedAt?.microsecondsSinceEpoch, Data(stored.secretHash),
+            ])
         try db.cachedStatement(sql: ActivityRecord.insertSQL).execute(arguments: activity.insertArguments)
         if let record = idempotency {
             let expired = record.createdAt.adding(seconds: -IdempotencyKey.window).microsecondsSinceEpoch
             // Keys past their window are forgotten here; the index makes this a no-op when there are none.
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [expired])
-            try db.execute(sql: "INSERT INTO idempotency (key, fingerprint, token_id, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [record.key.rawValue, Data(record.fingerprint), record.tokenID.rawValue,
-                                       record.createdAt.microsecondsSinceEpoch])
+            try db.execute(
+                sql: "INSERT INTO idempotency (key, fingerprint, token_id, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    record.key.rawValue, Data(record.fingerprint), record.tokenID.rawValue,
+                    record.createdAt.microsecondsSinceEpoch,
+                ])
         }
     }
 
@@ -102,14 +116,18 @@ package final class SQLiteTokenStore: TokenStore {
         if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
         let (whereClause, arguments) = query.filterSQL
-        let page = try page(of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
-                            counted: whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause,
-                            arguments: arguments, paging: query.paging) { row in try Token(row: row, region: region) }
+        let page = try page(
+            of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
+            counted: whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause,
+            arguments: arguments, paging: query.paging
+        ) { row in try Token(row: row, region: region) }
         return TokenPage(totalCount: page.total, tokens: page.items)
     }
 
-    package func delete(id: TokenID, visibleTo access: ProjectAccess,
-                       activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
+    package func delete(
+        id: TokenID, visibleTo access: ProjectAccess,
+        activity: @escaping @Sendable (Token) -> ActivityRecord
+    ) async throws -> Token? {
         try await write { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
             try db.cachedStatement(sql: "DELETE FROM token WHERE id = ?").execute(arguments: [id.rawValue])
@@ -118,18 +136,24 @@ package final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    package func rotate(id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
-                       previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord) async throws -> Token? {
+    package func rotate(
+        id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
+        previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord
+    ) async throws -> Token? {
         try await write { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
-            try db.execute(sql: """
-                UPDATE token SET
-                    previous_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END,
-                    previous_secret_valid_until = ?1,
-                    secret_hash = ?2, secret_prefix = ?3, updated_at = ?4
-                WHERE id = ?5
-                """, arguments: [previousValidUntil?.microsecondsSinceEpoch, Data(secret.hash), secret.displayPrefix,
-                                 time.microsecondsSinceEpoch, id.rawValue])
+            try db.execute(
+                sql: """
+                    UPDATE token SET
+                        previous_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END,
+                        previous_secret_valid_until = ?1,
+                        secret_hash = ?2, secret_prefix = ?3, updated_at = ?4
+                    WHERE id = ?5
+                    """,
+                arguments: [
+                    previousValidUntil?.microsecondsSinceEpoch, Data(secret.hash), secret.displayPrefix,
+                    time.microsecondsSinceEpoch, id.rawValue,
+                ])
             try db.execute(sql: ActivityRecord.insertSQL, arguments: activity(token).insertArguments)
             return try self.fetchToken(id, db)
         }
@@ -139,24 +163,28 @@ package final class SQLiteTokenStore: TokenStore {
         let hash = Data(secretHash)
         return try readOneStatement { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
-            let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
-                UNION ALL
-                SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
-                LIMIT 1
-                """), arguments: [hash])
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
+                        UNION ALL
+                        SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
+                        LIMIT 1
+                        """), arguments: [hash])
             guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
             let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
-            return Credential(tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
-                              validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) })
+            return Credential(
+                tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
+                validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) })
         }
     }
 
     package func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws {
         try await write { db in
-            let raise = try db.makeStatement(sql: """
-                UPDATE token SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)
-                """)
+            let raise = try db.makeStatement(
+                sql: """
+                    UPDATE token SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)
+                    """)
             for (id, time) in lastUsed {
                 try raise.execute(arguments: [time.microsecondsSinceEpoch, id.rawValue])
             }
@@ -172,9 +200,11 @@ package final class SQLiteTokenStore: TokenStore {
         if let tokenID = query.tokenID { filter.add("token_id = ?", [tokenID.rawValue]) }
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let region = region
-        let page = try page(of: ActivityEvent.columns, from: "activity\(whereClause) ORDER BY id DESC",
-                            counted: "SELECT COUNT(*) FROM activity" + whereClause,
-                            arguments: arguments, paging: query.paging) { row in try ActivityEvent(row: row, region: region) }
+        let page = try page(
+            of: ActivityEvent.columns, from: "activity\(whereClause) ORDER BY id DESC",
+            counted: "SELECT COUNT(*) FROM activity" + whereClause,
+            arguments: arguments, paging: query.paging
+        ) { row in try ActivityEvent(row: row, region: region) }
         return ActivityPage(totalCount: page.total, events: page.items)
     }
 
@@ -200,15 +230,18 @@ package final class SQLiteTokenStore: TokenStore {
     /// column, an uncorrelated scalar subquery SQLite computes once. A page past the end has
     /// no row to carry it, so then the count and the page are read in one read transaction.
     /// Rows are decoded where the cursor stands, not copied first.
-    private func page<Item>(of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
-                            paging: Paging, decode: @escaping (Row) throws -> Item) throws -> (total: Int, items: [Item]) {
+    private func page<Item>(
+        of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
+        paging: Paging, decode: @escaping (Row) throws -> Item
+    ) throws -> (total: Int, items: [Item]) {
         let selectPage = "SELECT \(columns) FROM \(source) LIMIT ? OFFSET ?"
         if let offset = paging.offset {
             let withTotal: (total: Int, items: [Item]) = try readOneStatement { db in
                 var total = 0
                 var items: [Item] = []
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(columns), (\(countSQL)) FROM \(source) LIMIT ? OFFSET ?"),
-                                               arguments: arguments + arguments + [paging.pageSize, offset])
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(sql: "SELECT \(columns), (\(countSQL)) FROM \(source) LIMIT ? OFFSET ?"),
+                    arguments: arguments + arguments + [paging.pageSize, offset])
                 while let row = try rows.next() {
                     total = row[row.count - 1]
                     items.append(try decode(row))

@@ -9,14 +9,16 @@ extension Token {
     /// so a value that no longer parses means the file was changed behind our back.
     init(row: Row, region: RegionName) throws {
         guard let id = TokenID(row[0] as String), let projectID = ProjectID(row[1] as String),
-              let name = TokenName(row[2] as String)
+            let name = TokenName(row[2] as String)
         else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "token row holds a value tokend never writes")
         }
-        self.init(id: id, projectID: projectID, name: name,
-                  createdAt: Timestamp(microsecondsSinceEpoch: row[3]),
-                  updatedAt: Timestamp(microsecondsSinceEpoch: row[4]),
-                  scopes: TokenScopes(bitmask: row[5]), region: region, secretPrefix: row[6],
-                  expiresAt: (row[7] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) }, lastUsedAt: (row[8] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) })
+        self.init(
+            id: id, projectID: projectID, name: name,
+            createdAt: Timestamp(microsecondsSinceEpoch: row[3]),
+            updatedAt: Timestamp(microsecondsSinceEpoch: row[4]),
+            scopes: TokenScopes(bitmask: row[5]), region: region, secretPrefix: row[6],
+            expiresAt: (row[7] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) },
+            lastUsedAt: (row[8] as Int64?).map { Timestamp(microsecondsSinceEpoch: $0) })
     }
 }
