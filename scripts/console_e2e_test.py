@@ -15,10 +15,7 @@ serves the files from that folder. Needs chromium and chromedriver (Debian packa
 import os
 import pathlib
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 import uuid
 
 import pytest
@@ -30,7 +27,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from harness.tokend import ServeProcess
+
 SHOTS = pathlib.Path(os.environ.get("CONSOLE_SCREENSHOTS", "/tmp/console-screens"))
 KEY = "e2e-console-key-0001"  # the audit trail shows its first 8 characters as the actor
 REGION = "nl-ams"  # not the first region, so the switcher is really used
@@ -46,31 +44,14 @@ def base_url():
     if not assets:
         yield os.environ["TOKEND_URL"].rstrip("/")
         return
-    # Developing the console: a server of our own, reading the console from the folder.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = tempfile.mkdtemp()
-    binary = os.environ.get("TOKEND_BINARY", str(ROOT / ".build/debug/tokend"))
-    server = subprocess.Popen(
-        [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data,
-         "--regions", str(ROOT / "regions"), "--assets-dir", assets],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    # Developing the console: a server of our own (TOKEND_BINARY), reading the console from the folder.
+    root = pathlib.Path(tempfile.mkdtemp(prefix="tokend-console-"))
+    server = ServeProcess(root, "console", extra=["--assets-dir", str(pathlib.Path(assets).resolve())])
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{url}/_tokend/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline, "tokend did not start"
-                time.sleep(0.1)
-        yield url
+        yield server.start().url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(data, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

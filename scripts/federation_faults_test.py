@@ -1,6 +1,6 @@
 """A gateway in front of regions that crash, hang or answer garbage.
 
-Starts its own topology (scripts/topology.py): fr-par, nl-ams and pl-waw, each a
+Starts its own topology (harness.tokend.Topology): fr-par, nl-ams and pl-waw, each a
 `tokend region` process, behind a `tokend gateway` with connect_timeout_ms=300 and
 read_timeout_ms=1000 per region. A second gateway fronts fr-par plus three fake regions
 played by Python servers: one that hangs, one that answers HTML, one that answers bytes
@@ -19,13 +19,12 @@ import time
 import uuid
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from topology import Gateway, Topology  # noqa: E402
+from harness.inprocess import serving
+from harness.tokend import Gateway, Topology
 
 CONNECT_TIMEOUT_MS = 300
 READ_TIMEOUT_MS = 1000
@@ -200,18 +199,12 @@ def fake_region(handler):
     """Runs a fake region on a free loopback port; yields its server (url, hits)."""
     server_class = ThreadingHTTPServer if issubclass(handler, BaseHTTPRequestHandler) else socketserver.ThreadingTCPServer
     server = server_class(("127.0.0.1", 0), handler)
-    server.daemon_threads = True  # a handler still sleeping never blocks the shutdown
     server.hits, server.release = 0, threading.Event()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()  # wake sleeping handlers
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving(server, f"fake region {handler.__name__}"):
+        try:
+            yield server
+        finally:
+            server.release.set()  # wake sleeping handlers
 
 
 # ---------------------------------------------------------------- fixtures

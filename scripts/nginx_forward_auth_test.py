@@ -6,24 +6,23 @@ requests go through nginx; the test checks what the client gets and what the ups
 
 Run:  scripts/with-server .venv/bin/python -m pytest -q scripts/nginx_forward_auth_test.py
 Needs nginx with the auth_request module (Debian package `nginx`); NGINX=/path overrides it.
+nginx is started by the process harness (harness.nginx), on a free loopback port.
 """
 
 import http.client
 import http.server
 import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+
+from harness.inprocess import serving
+from harness.nginx import Nginx, nginx_binary
 
 TOKEND_URL = os.environ.get("TOKEND_URL", "").rstrip("/")
 if not TOKEND_URL:
@@ -43,12 +42,6 @@ PUSH_BODY = b"\x00snappy-compressed-protobuf-stand-in"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def render_block(values):
@@ -115,17 +108,7 @@ class Upstream:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, name="upstream", daemon=True)
-
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=TIMEOUT)
 
     def clear(self):
         with self.lock:
@@ -136,125 +119,22 @@ class Upstream:
             return list(self.requests)
 
 
-# ---------------------------------------------------------------- nginx
-
-
-class Nginx:
-    def __init__(self, binary, tokend_addr, upstream_addr):
-        self.binary = binary
-        self.dir = Path(tempfile.mkdtemp(prefix="tokend-nginx-"))
-        self.port = free_port()
-        self.error_log = self.dir / "error.log"
-        self.proc = None
-        block = render_block({"${TOKEND_ADDR}": tokend_addr, "${UPSTREAM_ADDR}": upstream_addr})
-        (self.dir / "tokend-forward-auth.conf").write_text(block)
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (self.dir / name).mkdir()
-        self.write_main_conf()
-
-    def write_main_conf(self):
-        d = self.dir
-        self.url = f"http://127.0.0.1:{self.port}"
-        # As root, nginx would run its workers as `nobody`, who cannot enter the 0700 tmpdir.
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        (self.dir / "nginx.conf").write_text(f"""{user}worker_processes 1;
-error_log {d}/error.log info;
-pid {d}/nginx.pid;
-events {{ worker_connections 64; }}
-http {{
-    access_log {d}/access.log;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    server {{
-        listen 127.0.0.1:{self.port};
-        include {d}/tokend-forward-auth.conf;
-    }}
-}}
-""")
-
-    def log(self):
-        try:
-            return self.error_log.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no error log)"
-
-    def pid_from_file(self):
-        try:
-            return int((self.dir / "nginx.pid").read_text().strip())
-        except (FileNotFoundError, ValueError):
-            return None
-
-    def start(self):
-        # The free port can be taken between probing and nginx's bind: then try another one.
-        for attempt in range(3):
-            if self.start_once():
-                return
-            self.port = free_port()
-            self.write_main_conf()
-        raise RuntimeError(f"nginx could not bind a free port\n--- nginx error log\n{self.log()}")
-
-    def start_once(self):
-        """Starts nginx and waits until it listens; False if its port was taken."""
-        self.proc = subprocess.Popen(
-            [self.binary, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
-             "-e", str(self.error_log), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode(errors="replace")
-                self.proc.stdout.close()
-                if "Address already in use" in out:
-                    return False
-                raise RuntimeError(f"nginx exited with {self.proc.returncode} before listening:\n{out}\n"
-                                   f"--- nginx error log\n{self.log()}")
-            # nginx writes its pid file only once it has bound its port; the connection then
-            # proves it is that nginx (not another process on a reused port) that answers.
-            if self.pid_from_file() == self.proc.pid:
-                try:
-                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                        return True
-                except OSError:
-                    pass
-            time.sleep(0.05)
-        raise RuntimeError(f"nginx did not listen on {self.port} within {TIMEOUT}s\n--- nginx error log\n{self.log()}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: fast shutdown of master and workers
-            try:
-                self.proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=TIMEOUT)
-        if self.proc and self.proc.stdout and not self.proc.stdout.closed:
-            self.proc.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
 def upstream():
     server = Upstream()
-    server.start()
-    try:
+    with serving(server.server, "upstream"):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def nginx(upstream):
-    binary = os.environ.get("NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.access(binary, os.X_OK):
-        raise RuntimeError(f"nginx not found ({binary}): install the Debian package `nginx` or set NGINX")
+    binary = nginx_binary()
     tokend = urlsplit(TOKEND_URL)
-    proxy = Nginx(binary, tokend.netloc, f"127.0.0.1:{upstream.port}")
+    block = render_block({"${TOKEND_ADDR}": tokend.netloc, "${UPSTREAM_ADDR}": f"127.0.0.1:{upstream.port}"})
+    proxy = Nginx(binary, block, block_name=CONF.name)
     try:
         proxy.start()
         yield proxy
@@ -270,12 +150,12 @@ def nginx_log_on_failure(request, capsys):
         return
     proxy = request.getfixturevalue("nginx")
     request.getfixturevalue("upstream").clear()
-    start = len(proxy.log())
+    start = len(proxy.error_log_text())
     failed_before = request.session.testsfailed
     yield
     if request.session.testsfailed > failed_before:
         with capsys.disabled():
-            print(f"\n--- nginx error log during {request.node.name}\n{proxy.log()[start:]}--- end")
+            print(f"\n--- nginx error log during {request.node.name}\n{proxy.error_log_text()[start:]}--- end")
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@
 - `profile`: how long and how hard each test runs: `ci` (default; all of it in about three
   minutes) or `soak` (RELIABILITY_PROFILE=soak, what scripts/soak sets). Any field can be
   overridden on its own: RELIABILITY_CRASH_KILLS=200, RELIABILITY_CONCURRENCY_SECONDS=3600…
-- `serve`: starts `tokend serve` processes on free loopback ports with throwaway data dirs,
-  and stops every one of them at teardown, whatever the test did.
+- `serve`: starts `tokend serve` processes (harness.tokend.ServeProcess) on free loopback
+  ports with throwaway data dirs, and stops every one of them at teardown, whatever the test did.
 - `figures`: lines printed in the run's summary (kills survived, requests sent, …).
 
 The binary is TOKEND_BINARY (default .build/debug/tokend), copied once per run: a rebuild
@@ -19,19 +19,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # topology.py
-sys.path.insert(0, str(HERE))
-
-from servers import ServeProcess  # noqa: E402
-from topology import binary_path  # noqa: E402
+from harness.tokend import ServeProcess, binary_path
 
 BINARY_SETTLE_S = 10  # a binary written less than this ago may still be being linked
 BINARY_WAIT_S = 300   # how long to wait for a rebuild in progress to finish
@@ -98,7 +92,7 @@ def _copy_binary(destination: Path) -> Path:
 def stable_binary(tmp_path_factory):
     copy = _copy_binary(tmp_path_factory.mktemp("binary") / "tokend")
     previous = os.environ.get("TOKEND_BINARY")
-    os.environ["TOKEND_BINARY"] = str(copy)  # topology.binary_path() reads it at every start
+    os.environ["TOKEND_BINARY"] = str(copy)  # harness.tokend.binary_path() reads it at every start
     yield copy
     if previous is None:
         os.environ.pop("TOKEND_BINARY", None)

@@ -17,7 +17,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from servers import copy_store, integrity
+from store_files import copy_store, integrity
 from tokend_http import REGIONS, Api, NotSent, contract_problem
 
 RUN_BEFORE_KILL_S = (0.3, 1.5)  # the random moment of each kill, after the (re)start

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from servers import integrity, stored_token_ids
+from store_files import integrity, stored_token_ids
 from tokend_http import REGIONS, Api, NotSent, contract_problem
 
 CLIENTS = 32

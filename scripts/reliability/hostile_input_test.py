@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import call_failed
+from harness.tokend import ServeProcess
 from raw_http import exchange, request_bytes
-from servers import ServeProcess
 from tokend_http import REGIONS, Api, assert_contract
 
 PROJECT = "11111111-2222-4333-8444-555555555555"

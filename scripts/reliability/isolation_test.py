@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.tokend import ServeProcess
 from tokend_http import REGIONS, Answer, Api, assert_contract, send
 
 PROJECT_A = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
@@ -21,7 +22,6 @@ KEYS = [{"key": KEY_A, "projects": [PROJECT_A]}, {"key": KEY_B, "projects": [PRO
 def world(tmp_path_factory):
     """A keys-mode server; A and B each have two tokens per region (one rotated, so the
     activity trail has every kind of event), B's created with Idempotency-Keys."""
-    from servers import ServeProcess
     server = ServeProcess(tmp_path_factory.mktemp("isolation"), "isolation", keys=KEYS).start()
     try:
         tokens = {"A": [], "B": []}

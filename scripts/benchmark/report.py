@@ -1,0 +1,200 @@
+"""The report: one table of operations (req/s, p50, p99, ratio to the ping ceiling, CPU), the
+startup, memory and storage figures, and each target met or missed, as Markdown."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from .common import BIG_PROJECT_TOKENS, ORDERS
+
+if TYPE_CHECKING:
+    from .cases import Bench
+
+
+def ms(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f} ms"
+    if value >= 10:
+        return f"{value:.1f} ms"
+    return f"{value:.2f} ms"
+
+
+def rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def mib(value: float) -> str:
+    return f"{value / 2**20:,.1f} MiB"
+
+
+def ratio_text(value: float) -> str:
+    return f"{value:,.0f}×" if value >= 10 else f"{value:.1f}×"
+
+
+def count(value: int) -> str:
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return f"{value // 1_000_000}M"
+    if value >= 1000 and value % 1000 == 0:
+        return f"{value // 1000}k"
+    return f"{value:,}"
+
+
+def report(bench: Bench) -> tuple[str, list[dict]]:
+    config = bench.config
+    runs = bench.results["runs"]
+    scales = config.scales
+    largest = scales[-1]
+    small = scales[0]
+    ceiling = runs["ping"]["rps"]
+    gw_ceiling = runs["gw_ping_region"]["rps"]
+
+    def cores(run: dict) -> str:
+        text = " + ".join(f"{k} {v:.2f}" for k, v in run["cpu"].items())
+        return text + (f" (iowait {run['iowait']:.2f})" if run.get("iowait", 0) >= 0.05 else "")
+
+    lines = ["| operation | store | conns | req/s | p50 | p99 | × ceiling | CPU cores used | notes |",
+             "|---|---|---:|---:|---:|---:|---:|---|---|"]
+
+    def row(label: str, key: str, store: str, ceiling_rps: float | None, note: str = "") -> None:
+        run = runs[key]
+        notes = ([note] if note else []) + run.get("notes", [])
+        if run["errors"]:
+            notes.append("**ERRORS: " + "; ".join(run["errors"]) + "**")
+        # No ratio to the ceiling for the 1-connection runs: the ceiling is taken under load.
+        versus = f"{run['rps'] / ceiling_rps:.2f}" if ceiling_rps and run["connections"] > 1 else "–"
+        lines.append(f"| {label} | {store} | {run['connections']} | {rate(run['rps'])} | {ms(run['p50_ms'])} | "
+                     f"{ms(run['p99_ms'])} | {versus} | {cores(run)} | {'; '.join(notes)} |")
+
+    big = bench.results.get("big_project_tokens", BIG_PROJECT_TOKENS)
+    L = count(largest)
+    row("`GET /_tokend/ping` (the ceiling)", "ping", L, ceiling)
+    row("verify, valid token (hot)", "verify", L, ceiling)
+    row("verify, bad checksum (401)", "verify_bad", L, ceiling, "all answers 401, as expected" if not runs["verify_bad"]["errors"] else "")
+    row("get (random ids)", "get", L, ceiling)
+    row(f"create ({config.create_connections} clients)", "create", L, ceiling)
+    delete = runs["delete"]
+    row("delete (each id once)", "delete", L, ceiling, f"{delete.get('pool', 0):,} ids listed")
+    info = bench.results["scales"][largest]
+    per_project = info["fill_calls"][-1][0] / info["projects"]
+    row(f"list one project (~{per_project:,.0f} tokens), page 1 (size 100)", "list_project", L, ceiling)
+    row(f"list one project (~{per_project:,.0f} tokens), page 1 (size 100)", "list_project_1c", L, ceiling)
+    row("list a project of 2 tokens", "list_pair", L, ceiling, "the like-for-like of moto's ListAccessKeys")
+    row(f"list project of {big:,}, page 1 (size 100)", "list_big_p1", L, ceiling)
+    row(f"list project of {big:,}, page 50 (size 100)", "list_big_p50", L, ceiling)
+    row(f"list project of {big:,}, page 50 (size 100)", "list_big_p50_1c", L, ceiling)
+    for order in ORDERS:
+        row(f"list unfiltered + total_count, p1, `{order}`", f"list_all_{order}", L, ceiling)
+    for order in ORDERS:
+        row(f"list unfiltered + total_count, p1, `{order}`", f"list_all_{order}_1c", L, ceiling)
+    for tokens in scales[:-1]:
+        S = count(tokens)
+        row("get (random ids)", f"s{tokens}_get", S, ceiling, "ceiling: the main server's")
+        row("list one project (1,000 tokens), page 1 (size 100)", f"s{tokens}_list_project", S, ceiling,
+            "ceiling: the main server's")
+        row(f"list unfiltered + total_count, p1, `{ORDERS[0]}`", f"s{tokens}_list_all_{ORDERS[0]}", S, ceiling,
+            "ceiling: the main server's")
+    row("`tokend region`: ping (gateway-phase ceiling)", "gw_ping_region", L, gw_ceiling)
+    for op in ("get", "verify"):
+        for suffix in ("", "_1c"):
+            direct, via = runs[f"gw_{op}_direct{suffix}"], runs[f"gw_{op}_gateway{suffix}"]
+            row(f"{op}, `tokend region` direct", f"gw_{op}_direct{suffix}", L, gw_ceiling)
+            row(f"{op}, through `tokend gateway`", f"gw_{op}_gateway{suffix}", L, gw_ceiling,
+                f"{via['rps'] / direct['rps']:.2f}× direct req/s, p50 {via['p50_ms'] - direct['p50_ms']:+.2f} ms")
+    for key, label, ours in (("moto_create", "moto CreateAccessKey", "create"),
+                             ("moto_list", "moto ListAccessKeys (user with 2 keys)", "list_pair"),
+                             ("moto_delete", "moto DeleteAccessKey", "delete")):
+        run = runs[key]
+        row(label, key, "–", None, f"tokend {ours}: **{ratio_text(runs[ours]['rps'] / run['rps'])}** moto"
+            + (f"; {run.get('pool', 0):,} keys" if key == "moto_delete" else ""))
+    table = "\n".join(lines)
+
+    figures = bench.results["figures"]
+    first = figures["first_answer"]
+    memory = figures["memory"]
+    size_lines = []
+    for tokens in scales:
+        info = bench.results["scales"][tokens]
+        settled = info["bytes_checkpointed"]["total"]
+        as_filled = info["bytes_as_filled"]["total"]
+        size_lines.append(f"| store of {count(tokens)} tokens | {settled / 1e6:,.0f} MB checkpointed "
+                          f"({settled / tokens:,.0f} B/token, **{settled / tokens:,.0f} MB per million**); "
+                          f"{as_filled / 1e6:,.0f} MB with the WAL as `fill` left it | "
+                          + (f"filled in {info['fill_seconds']:.0f} s ({tokens / info['fill_seconds']:,.0f} tokens/s)"
+                             if not info.get("from_cache") else "fill reused from --fill-cache") + " |")
+    figure_lines = [
+        "| figure | value | how |", "|---|---|---|",
+        f"| first answer after start, store of {count(largest)} | **{ms(first['get']['median_ms'])}** (GET token; "
+        f"{', '.join(f'{s:.0f}' for s in first['get']['samples_ms'])}); ping {ms(first['ping']['median_ms'])} | "
+        "from spawning `tokend serve` to the first 200, polling every 2 ms; median of 3 starts |",
+        f"| resident memory, idle | **{mib(memory['idle_bytes'])}** (private {mib(memory['idle_anon_bytes'])}) | "
+        f"VmRSS (RssAnon) 1 s after the first answer, store of {count(largest)} |",
+        f"| resident memory, under load | {mib(memory['max_under_load_bytes'])} (during {memory['max_under_load_run']}); "
+        f"private at most {mib(memory['max_under_load_anon_bytes'])} | max VmRSS and RssAnon sampled every 100 ms during "
+        "the main server's runs; the rest is store pages the read connections map, shared with the OS page cache |",
+        f"| resident memory, idle after the load | {mib(memory['after_load_idle_bytes'])} "
+        f"(private {mib(memory['after_load_idle_anon_bytes'])}) | VmRSS (RssAnon) 2 s after the last run |",
+        f"| disk: write 4 KiB + fsync | {figures['fsync_ms']:.2f} ms | median of 200, in the stores' folder: the least one durable commit waits |",
+        *size_lines,
+    ]
+
+    targets: list[dict] = []
+
+    def target(name: str, met: bool, numbers: str) -> None:
+        targets.append({"target": name, "met": met, "numbers": numbers})
+
+    verify, get = runs["verify"], runs["get"]
+    target("verify ≥ 0.6× ceiling req/s and p99 < 5 ms",
+           verify["rps"] >= 0.6 * ceiling and verify["p99_ms"] < 5 and not verify["errors"],
+           f"{verify['rps'] / ceiling:.3f}× ceiling ({rate(verify['rps'])} / {rate(ceiling)} req/s), p99 {ms(verify['p99_ms'])}")
+    target("get ≥ 0.5× ceiling req/s", get["rps"] >= 0.5 * ceiling and not get["errors"],
+           f"{get['rps'] / ceiling:.3f}× ceiling ({rate(get['rps'])} / {rate(ceiling)} req/s)")
+    create = runs["create"]
+    target(f"create ≥ 5,000/s with {config.create_connections} clients", create["rps"] >= 5000 and not create["errors"],
+           f"{rate(create['rps'])}/s")
+    lp = runs["list_project"]
+    target(f"list one project's page of 100 among {count(largest)} tokens: p50 < 3 ms", lp["p50_ms"] < 3 and not lp["errors"],
+           f"p50 {ms(lp['p50_ms'])} ({rate(lp['rps'])} req/s); with 1 connection: p50 {ms(runs['list_project_1c']['p50_ms'])}")
+    worst = max(ORDERS, key=lambda o: runs[f"list_all_{o}"]["p50_ms"])
+    target("unfiltered page 1 with total_count: p50 < 20 ms (every order_by)",
+           all(runs[f"list_all_{o}"]["p50_ms"] < 20 and not runs[f"list_all_{o}"]["errors"] for o in ORDERS),
+           ", ".join(f"{o} {ms(runs[f'list_all_{o}']['p50_ms'])}" for o in ORDERS) + f" (worst: {worst}); with 1 connection: "
+           + ", ".join(f"{o} {ms(runs[f'list_all_{o}_1c']['p50_ms'])}" for o in ORDERS))
+    for key, label in (("get", "get"), ("list_project", "list one project p1"),
+                       (f"list_all_{ORDERS[0]}", "list unfiltered p1")):
+        at_large, at_small = runs[key], runs[f"s{small}_{key}"]
+        cost_ratio = at_small["rps"] / at_large["rps"]
+        target(f"{label} at {count(largest)} costs ≤ 2× its cost at {count(small)}", cost_ratio <= 2,
+               f"{cost_ratio:.2f}× (req/s {rate(at_small['rps'])} → {rate(at_large['rps'])}; "
+               f"p50 {ms(at_small['p50_ms'])} → {ms(at_large['p50_ms'])})")
+    for op in ("get", "verify"):
+        direct, via = runs[f"gw_{op}_direct"], runs[f"gw_{op}_gateway"]
+        d1, v1 = runs[f"gw_{op}_direct_1c"], runs[f"gw_{op}_gateway_1c"]
+        added = via["p50_ms"] - direct["p50_ms"]
+        target(f"{op} through the gateway ≥ 0.5× direct req/s and < 0.5 ms added at p50 ({config.connections} conns)",
+               via["rps"] >= 0.5 * direct["rps"] and added < 0.5 and not via["errors"],
+               f"{via['rps'] / direct['rps']:.3f}× ({rate(via['rps'])} / {rate(direct['rps'])} req/s), "
+               f"p50 {added:+.2f} ms ({ms(direct['p50_ms'])} → {ms(via['p50_ms'])}); "
+               f"with 1 connection: p50 {v1['p50_ms'] - d1['p50_ms']:+.2f} ms")
+    target(f"first answer within 300 ms of start, store of {count(largest)}", first["get"]["median_ms"] < 300,
+           f"{ms(first['get']['median_ms'])} (GET token), {ms(first['ping']['median_ms'])} (ping)")
+    target("idle memory < 100 MB", memory["idle_bytes"] < 100e6,
+           f"{memory['idle_bytes'] / 1e6:.1f} MB VmRSS")
+    for ours, theirs, label in (("create", "moto_create", "create vs CreateAccessKey"),
+                                ("list_pair", "moto_list", "list of 2 tokens vs ListAccessKeys of 2 keys"),
+                                ("delete", "moto_delete", "delete vs DeleteAccessKey")):
+        ratio = runs[ours]["rps"] / runs[theirs]["rps"]
+        target(f"≥ 50× moto: {label}", ratio >= 50 and not runs[ours]["errors"] and not runs[theirs]["errors"],
+               f"{ratio_text(ratio)} ({rate(runs[ours]['rps'])} / {rate(runs[theirs]['rps'])} req/s)")
+
+    target_lines = ["| target | result | numbers |", "|---|---|---|"]
+    for t in targets:
+        target_lines.append(f"| {t['target']} | {'met' if t['met'] else '**MISSED**'} | {t['numbers']} |")
+    scope = (f"quick mode: stores of {', '.join(count(s) for s in scales)} tokens (not 1M), {config.duration:g} s per case"
+             if config.quick else f"stores of {', '.join(count(s) for s in scales)} tokens, {config.duration:g} s per case")
+    header = (f"tokend benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}: {scope} "
+              f"({config.one_connection_duration} s for the 1-connection runs); wrk -t{config.threads}, "
+              f"{config.connections} connections unless the conns column says otherwise; "
+              f"{bench.results['machine']}; tokend {bench.results['source']}")
+    text = "\n".join([header, "", table, "", "\n".join(figure_lines), "", "\n".join(target_lines)])
+    return text, targets
