@@ -1,4 +1,5 @@
-"""Drives a live tokend with the official Scaleway Python SDK (scaleway==2.12.0).
+"""Drives a live tokend with the official Scaleway Python SDKs (scaleway==2.12.0, and
+scaleway-async==2.12.0 with TOKEND_SDK=async: the same tests, each call awaited).
 
 The server under test is named by TOKEND_URL (e.g. http://127.0.0.1:18080). It must
 serve exactly the regions of TOKEND_REGIONS (a comma list, default fr-par,nl-ams,pl-waw)
@@ -6,10 +7,12 @@ in `open` auth mode, where `POST /_tokend/reset` empties every region; every tes
 from that empty state. The first listed region is the main one; tests that need a second
 or third region are skipped when fewer are listed.
 
-Run:  TOKEND_URL=http://127.0.0.1:18080 python3 -m pytest -q scripts/sdk_integration_test.py
+Run:  TOKEND_URL=http://127.0.0.1:18080 [TOKEND_SDK=async] python3 -m pytest -q scripts/sdk_integration_test.py
       scripts/with-server …, scripts/with-topology …, scripts/with-topology --direct fr-par …
 """
 
+import asyncio
+import inspect
 import json
 import os
 import re
@@ -20,7 +23,13 @@ import pytest
 import requests
 from scaleway import Client
 from scaleway.cockpit.v1 import CockpitV1RegionalAPI, ListTokensRequestOrderBy, TokenScope
+from scaleway_async.cockpit.v1 import CockpitV1RegionalAPI as AsyncCockpitV1RegionalAPI
 from scaleway_core.api import ScalewayException
+
+# Which official SDK drives the server: `sync` (scaleway) or `async` (scaleway-async).
+SDK = os.environ.get("TOKEND_SDK", "sync")
+if SDK not in ("sync", "async"):
+    raise RuntimeError(f"TOKEND_SDK must be sync or async, not {SDK!r}")
 
 TOKEND_URL = os.environ.get("TOKEND_URL", "").rstrip("/")
 if not TOKEND_URL:
@@ -69,7 +78,21 @@ def make_api(project_id=PROJECT_A, region=MAIN_REGION):
         default_region=region,
         api_url=TOKEND_URL,
     )
-    return CockpitV1RegionalAPI(client)
+    return CockpitV1RegionalAPI(client) if SDK == "sync" else Awaited(AsyncCockpitV1RegionalAPI(client))
+
+
+class Awaited:
+    """The async SDK's API with each coroutine method run to completion, so the tests read
+    the same for both SDKs; what the SDK sends and how it reads answers is its own."""
+
+    def __init__(self, api):
+        self._api = api
+
+    def __getattr__(self, name):
+        attribute = getattr(self._api, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+        return lambda *args, **kwargs: asyncio.run(attribute(*args, **kwargs))
 
 
 def create(api, name, scopes, region=MAIN_REGION, project_id=PROJECT_A):
@@ -134,7 +157,7 @@ def assert_fresh_token(token, *, name, scopes, region, project_id):
     assert token.updated_at is not None and token.updated_at >= token.created_at
     assert isinstance(token.secret_key, str)
     assert SECRET_PATTERN.match(token.secret_key), token.secret_key
-    assert len(token.secret_key) <= 64
+    assert len(token.secret_key) == 64
 
 
 def assert_same_token_without_secret(got, created):
@@ -443,11 +466,19 @@ def test_wire_shape_that_the_sdk_does_not_check(api):
     assert created.headers["Content-Type"].startswith("application/json")
     assert created.headers.get("X-Request-Id")
     created_json = created.json()
-    assert list(created_json)[:8] == contract_order
-    # tokend's extensions follow the public fields (the SDK ignores them).
-    assert list(created_json)[8:] == ["secret_prefix", "expires_at", "last_used_at", "status"]
-    assert created_json["secret_key"].startswith(created_json["secret_prefix"])
+    # Exactly the public API's eight fields, in its order, and its 64-character secret.
+    assert list(created_json) == contract_order
+    assert len(created_json["secret_key"]) == 64
+    assert re.fullmatch(r"[A-Za-z0-9_-]{64}", created_json["secret_key"])
     assert timestamp.match(created_json["created_at"]) and timestamp.match(created_json["updated_at"])
+    assert "Preference-Applied" not in created.headers
+
+    # tokend's extensions follow the public fields when asked for (the SDK ignores them).
+    extended = requests.get(f"{tokens_url}/{created_json['id']}", timeout=30,
+                            headers={**headers, "Prefer": "tokend-extensions"})
+    assert extended.headers.get("Preference-Applied") == "tokend-extensions"
+    assert list(extended.json()) == contract_order + ["secret_prefix", "expires_at", "last_used_at", "status"]
+    assert created_json["secret_key"].startswith(extended.json()["secret_prefix"])
 
     token_url = f"{tokens_url}/{created_json['id']}"
     got = requests.get(token_url, headers=headers, timeout=30)
@@ -470,3 +501,98 @@ def test_wire_shape_that_the_sdk_does_not_check(api):
     # The contract fixes the bytes of this body, key order included.
     assert again.text == ('{"message":"resource is not found","resource":"token",'
                           f'"resource_id":"{created_json["id"]}","type":"not_found"}}')
+
+
+# ---------------------------------------------------------------- errors as the SDKs read them
+
+# What scaleway-sdk-go (scw/errors.go) unmarshals for each error type it has a typed error
+# for: the field names and their JSON types. A body that lacks one, or has it with another
+# type, leaves the Go SDK with an empty or failed typed error.
+GO_TYPED_ERROR_FIELDS = {
+    "invalid_arguments": {"details": [{"argument_name": str, "reason": str, "help_message": str}]},
+    "denied_authentication": {"method": str, "reason": str},
+    "permissions_denied": {"details": [{"resource": str, "action": str}]},
+    "not_found": {"resource": str, "resource_id": str},
+    "out_of_stock": {"resource": str},
+}
+
+
+def assert_go_sdk_reads(body):
+    """The body is a standard error with `message` and `type`, and, for a type the Go SDK
+    has a typed error for, every field that error reads, with its JSON type."""
+    assert isinstance(body.get("message"), str) and body["message"], body
+    assert isinstance(body.get("type"), str) and body["type"], body
+    for field, shape in GO_TYPED_ERROR_FIELDS.get(body["type"], {}).items():
+        assert field in body, f"{body['type']} lacks {field}: {body}"
+        if isinstance(shape, list):
+            assert isinstance(body[field], list) and body[field], body
+            for item in body[field]:
+                for name, kind in shape[0].items():
+                    assert isinstance(item.get(name), kind), f"{body['type']}.{field}[].{name}: {body}"
+        else:
+            assert isinstance(body[field], shape), f"{body['type']}.{field}: {body}"
+
+
+def test_errors_the_sdk_meets_are_its_api_exception_with_a_typed_body(api):
+    """scaleway 2.12.0 raises ScalewayException for every API error (ValidationError only for
+    a body whose message is "Validation Error", which the public API never sends for tokens);
+    the body carries what scaleway-sdk-go's typed error for its type reads."""
+    for call, status, kind in [
+        (lambda: create(api, "x!", ["read_only_logs"]), 400, "invalid_arguments"),
+        (lambda: api.get_token(token_id=str(uuid.uuid4())), 404, "not_found"),
+        (lambda: api.delete_token(token_id=str(uuid.uuid4())), 404, "not_found"),
+        (lambda: api.get_token(token_id=str(uuid.uuid4()), region="zz-none"), 400, "invalid_arguments"),
+    ]:
+        with pytest.raises(ScalewayException) as caught:
+            call()
+        assert type(caught.value) is ScalewayException, type(caught.value)
+        assert caught.value.status_code == status
+        assert caught.value.response.headers["Content-Type"] == "application/json"  # exactly: the Go SDK compares it
+        body = caught.value.response.json()
+        assert body["type"] == kind
+        assert_go_sdk_reads(body)
+
+
+def test_errors_beyond_the_sdk_calls_carry_their_typed_fields():
+    """The errors an SDK call cannot provoke in open mode, over the raw wire."""
+    tokens_url = f"{TOKEND_URL}/cockpit/v1/regions/{MAIN_REGION}/tokens"
+    headers = {"X-Auth-Token": SECRET_KEY}
+    body = {"project_id": PROJECT_A, "name": "typed-errors", "token_scopes": ["write_only_metrics"]}
+
+    unauthenticated = requests.get(tokens_url, timeout=30)
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["type"] == "denied_authentication"
+    assert_go_sdk_reads(unauthenticated.json())
+
+    first = requests.post(tokens_url, json=body, headers={**headers, "Idempotency-Key": "typed-1"}, timeout=30)
+    assert first.status_code == 200, first.text
+    conflict = requests.post(tokens_url, json={**body, "name": "typed-other"},
+                             headers={**headers, "Idempotency-Key": "typed-1"}, timeout=30)
+    assert conflict.status_code == 409
+    assert conflict.json()["type"] == "conflict"
+    assert_go_sdk_reads(conflict.json())
+
+    # The data plane: a token presented for another tenant is permissions_denied with details.
+    verify = requests.get(f"{TOKEND_URL}/_tokend/verify?operation=metrics.push", timeout=30, headers={
+        "Authorization": f"Bearer {first.json()['secret_key']}", "X-Scope-OrgID": PROJECT_B})
+    assert verify.status_code == 403
+    assert verify.json()["type"] == "permissions_denied"
+    assert_go_sdk_reads(verify.json())
+
+
+# ---------------------------------------------------------------- the Terraform provider's flow
+
+
+def test_terraform_style_create_read_delete_flow(api):
+    """What the provider does: create, read at once (no wait) and again, delete; then a read
+    is a 404 (the resource leaves the state) and so is a second delete (an error to it)."""
+    created = create(api, "terraform-flow", ["write_only_logs", "read_only_metrics"])
+    first_read = api.get_token(token_id=created.id)
+    assert_same_token_without_secret(first_read, created)
+    second_read = api.get_token(token_id=created.id)
+    assert_same_token_without_secret(second_read, created)
+    # The provider diffs the scopes it sent against those it reads back, in the server's order.
+    assert [str(s) for s in second_read.scopes] == ["read_only_metrics", "write_only_logs"]
+    api.delete_token(token_id=created.id)
+    assert_not_found(expect_error(404, api.get_token, token_id=created.id), created.id)
+    assert_not_found(expect_error(404, api.delete_token, token_id=created.id), created.id)

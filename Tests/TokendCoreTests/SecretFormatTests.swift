@@ -5,9 +5,9 @@ import Testing
 @Suite struct SecretFormatTests {
     let region = RegionName("fr-par")!
 
-    @Test func aSecretIsSelfDescribingAndAtMost64URLSafeCharacters() throws {
+    @Test func aSecretIsSelfDescribingAnd64URLSafeCharacters() throws {
         let secret = SecretFormat.generate(region: region)
-        #expect(secret.count == 59)
+        #expect(secret.count == 64)
         #expect(secret.hasPrefix("tkd_frpar_"))
         #expect(
             secret.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0 == UInt8(ascii: "_") })
@@ -17,6 +17,16 @@ import Testing
         let longest = SecretFormat.generate(region: RegionName("ab-cdefghij")!)
         #expect(longest.count == 64)
         #expect(SecretFormat.parse(longest)?.region == RegionName("ab-cdefghij"))
+    }
+
+    /// Issued before secrets were 64 characters: 43 random characters whatever the hint.
+    @Test func aSecretOfTheEarlierLengthStillParses() throws {
+        let earlier = "tkd_frpar_PORRhfDqNmUlooIkBFwkMUj0XkhevnTwnB2MTtNuu521AtJ89"
+        #expect(earlier.count == 59)
+        let parsed = try #require(SecretFormat.parse(earlier))
+        #expect(parsed.region == region)
+        #expect(parsed.displayPrefix == "tkd_frpar_PORRhfDq")
+        #expect(SecretFormat.parse(earlier.dropLast() + "0") == nil)
     }
 
     @Test func secretsDoNotRepeat() {

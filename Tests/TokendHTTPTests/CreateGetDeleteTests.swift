@@ -3,6 +3,8 @@ import HTTPTypes
 import Testing
 import TokendCore
 
+@testable import TokendHTTP
+
 @Suite struct CreateGetDeleteTests {
     @Test func createAnswers200WithTheSecretOnceAndFieldsInContractOrder() async throws {
         try await TestServer().run { client in
@@ -13,27 +15,51 @@ import TokendCore
                     """)
             #expect(answer.status == .ok)
             #expect(answer.headers[.contentType] == "application/json")
+            // Exactly the public API's eight fields, in its order.
+            let keys = try #require(try orderedKeys(answer.text))
+            #expect(keys == ["id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region"])
+            let token = answer.json
+            #expect(token["project_id"] as? String == projectA)
+            #expect(token["name"] as? String == "collector_1")
+            #expect(token["region"] as? String == "fr-par")
+            // Duplicates collapse; the order is the canonical one, not the request's.
+            #expect(token["scopes"] as? [String] == ["write_only_metrics", "read_only_logs"])
+            #expect(token["created_at"] as? String == token["updated_at"] as? String)
+            let created = try #require(token["created_at"] as? String)
+            #expect(created.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z/) != nil)
+            let secret = try #require(token["secret_key"] as? String)
+            #expect(secret.count == 64)
+            #expect(secret.hasPrefix("tkd_frpar_"))
+            #expect(SecretFormat.parse(secret)?.region == RegionName("fr-par"))
+            #expect(UUIDText(try #require(token["id"] as? String)) != nil)
+        }
+    }
+
+    @Test func tokendsExtensionsFollowThePublicFieldsWhenAskedFor() async throws {
+        try await TestServer().run { client in
+            var headers = anyKey
+            headers[.prefer] = "respond-async, Tokend-Extensions; strict"
+            let answer = try await client.call(
+                .post, tokensPath(), headers: headers, body: #"{"project_id":"\#(projectA)","token_scopes":["read_only_logs"]}"#)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.preferenceApplied] == "tokend-extensions")
             let keys = try #require(try orderedKeys(answer.text))
             #expect(
                 keys == [
                     "id", "project_id", "name", "created_at", "updated_at", "scopes", "secret_key", "region",
                     "secret_prefix", "expires_at", "last_used_at", "status",
                 ])
-            let token = answer.json
-            #expect(token["project_id"] as? String == projectA)
-            #expect(token["name"] as? String == "collector_1")
-            #expect(token["region"] as? String == "fr-par")
-            // Duplicates collapse; the order is the enum's.
-            #expect(token["scopes"] as? [String] == ["write_only_metrics", "read_only_logs"])
-            #expect(token["created_at"] as? String == token["updated_at"] as? String)
-            let created = try #require(token["created_at"] as? String)
-            #expect(created.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z/) != nil)
-            let secret = try #require(token["secret_key"] as? String)
-            #expect(secret.count <= 64)
-            #expect(secret.hasPrefix("tkd_frpar_"))
-            #expect(SecretFormat.parse(secret)?.region == RegionName("fr-par"))
-            #expect(token["secret_prefix"] as? String == String(secret.prefix(18)))
-            #expect(UUIDText(try #require(token["id"] as? String)) != nil)
+            let secret = try #require(answer.json["secret_key"] as? String)
+            #expect(answer.json["secret_prefix"] as? String == String(secret.prefix(18)))
+            #expect(answer.json["status"] as? String == "active")
+            let listed = try await client.call(.get, tokensPath(), headers: headers)
+            #expect(listed.headers[.preferenceApplied] == "tokend-extensions")
+            #expect(listed.tokens.first?["status"] as? String == "active")
+            // Another preference alone changes nothing.
+            headers[.prefer] = "return=minimal"
+            let plain = try await client.call(.get, tokensPath(), headers: headers)
+            #expect(plain.tokens.first?["status"] == nil)
+            #expect(plain.headers[.preferenceApplied] == nil)
         }
     }
 
@@ -44,7 +70,7 @@ import TokendCore
             let answer = try await client.call(.get, tokensPath() + "/" + id)
             #expect(answer.status == .ok)
             #expect(answer.text.contains(#""secret_key":null"#))
-            for field in ["id", "project_id", "name", "created_at", "updated_at", "scopes", "region", "secret_prefix", "status"] {
+            for field in ["id", "project_id", "name", "created_at", "updated_at", "scopes", "region"] {
                 #expect(answer.json[field] as? NSObject == created[field] as? NSObject, "field \(field)")
             }
         }

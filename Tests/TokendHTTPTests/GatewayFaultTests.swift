@@ -52,6 +52,8 @@ import TokendStore
         #expect(answer.headers[.contentType] == "application/json")
         #expect(answer.json["type"] as? String == "out_of_stock")
         #expect(answer.json["resource"] as? String == "region nl-ams")
+        // What a retrying client (the Terraform provider retries 5xx) needs to back off.
+        #expect(answer.headers[.retryAfter] == "1")
         #expect((answer.json["message"] as? String)?.contains("nl-ams") == true)
         #expect(!answer.text.contains("<html>"))
         #expect(elapsed < .milliseconds(Self.readTimeoutMilliseconds * 4), "answered after \(elapsed)")

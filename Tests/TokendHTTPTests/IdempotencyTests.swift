@@ -15,12 +15,19 @@ import Testing
             let first = try await client.call(.post, tokensPath(), headers: Self.headers("retry-1"), body: Self.body)
             #expect(first.status == .ok)
             #expect(first.json["secret_key"] is String)
-            let second = try await client.call(.post, tokensPath(), headers: Self.headers("retry-1"), body: Self.body)
+            var extended = Self.headers("retry-1")
+            extended[.prefer] = "tokend-extensions"
+            let second = try await client.call(.post, tokensPath(), headers: extended, body: Self.body)
             #expect(second.status == .ok)
             #expect(second.json["id"] as? String == first.json["id"] as? String)
             #expect(second.json["secret_key"] is NSNull)
             #expect((second.json["idempotent_replay"] as? String)?.contains("shown only then") == true)
             #expect(second.headers[.idempotentReplayed] == "true")
+            // Without the extensions, the replay is the public shape; the header still says so.
+            let third = try await client.call(.post, tokensPath(), headers: Self.headers("retry-1"), body: Self.body)
+            #expect(third.json["idempotent_replay"] == nil)
+            #expect(third.json["secret_key"] is NSNull)
+            #expect(third.headers[.idempotentReplayed] == "true")
             #expect(try await client.count() == 1)
             // Another key is another token.
             #expect(try await client.call(.post, tokensPath(), headers: Self.headers("retry-2"), body: Self.body).status == .ok)

@@ -72,6 +72,8 @@ struct TestServer {
 let projectA = "aaaaaaaa-0000-4000-8000-000000000001"
 let projectB = "bbbbbbbb-0000-4000-8000-000000000002"
 let anyKey: HTTPFields = [.authToken: "test-key"]
+/// The same key, asking for tokend's extension fields (status, expiry, last use, secret prefix).
+let anyKeyWithExtensions: HTTPFields = [.authToken: "test-key", .prefer: "tokend-extensions"]
 
 func tokensPath(_ region: String = "fr-par") -> String { "/cockpit/v1/regions/\(region)/tokens" }
 

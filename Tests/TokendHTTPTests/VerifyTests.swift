@@ -154,7 +154,7 @@ import TokendCore
             let id = try #require(token["id"] as? String)
             let old = try #require(token["secret_key"] as? String)
             #expect(try await client.call(.get, Self.verify, headers: Self.headers(old)).status == .ok)
-            let rotated = try await client.call(.post, tokensPath() + "/\(id)/rotate")
+            let rotated = try await client.call(.post, tokensPath() + "/\(id)/rotate", headers: anyKeyWithExtensions)
             #expect(rotated.status == .ok)
             #expect(rotated.json["id"] as? String == id)
             let new = try #require(rotated.json["secret_key"] as? String)
@@ -244,7 +244,7 @@ import TokendCore
         try await TestServer(clock: clock).run { client in
             let expiry = clock.now().adding(seconds: 60)
             let created = try await client.call(
-                .post, tokensPath(),
+                .post, tokensPath(), headers: anyKeyWithExtensions,
                 body: """
                     {"project_id":"\(projectA)","token_scopes":["write_only_metrics"],"expires_at":"\(expiry.rfc3339)"}
                     """)
@@ -258,8 +258,8 @@ import TokendCore
             let refused = try await client.call(.get, Self.verify, headers: Self.headers(secret))
             #expect(refused.status == .unauthorized)
             #expect(refused.json["reason"] as? String == "expired")
-            #expect(try await client.call(.get, tokensPath() + "/\(id)").json["status"] as? String == "expired")
-            #expect(try await client.call(.get, tokensPath()).tokens.first?["status"] as? String == "expired")
+            #expect(try await client.call(.get, tokensPath() + "/\(id)", headers: anyKeyWithExtensions).json["status"] as? String == "expired")
+            #expect(try await client.call(.get, tokensPath(), headers: anyKeyWithExtensions).tokens.first?["status"] as? String == "expired")
         }
     }
 
@@ -280,13 +280,14 @@ import TokendCore
     @Test func lastUseIsWrittenByTheFlushNotByVerify() async throws {
         let server = try TestServer()
         try await server.run { client in
-            let token = try await client.createToken()
+            let token = try await client.createToken(headers: anyKeyWithExtensions)
             let id = try #require(token["id"] as? String)
             #expect(token["last_used_at"] is NSNull)
             #expect(try await client.call(.get, Self.verify, headers: Self.headers(token["secret_key"] as? String)).status == .ok)
-            #expect(try await client.call(.get, tokensPath() + "/\(id)").json["last_used_at"] is NSNull)
+            #expect(try await client.call(.get, tokensPath() + "/\(id)", headers: anyKeyWithExtensions).json["last_used_at"] is NSNull)
             try await server.flushUsage()
-            let used = try #require(try await client.call(.get, tokensPath() + "/\(id)").json["last_used_at"] as? String)
+            let used = try #require(
+                try await client.call(.get, tokensPath() + "/\(id)", headers: anyKeyWithExtensions).json["last_used_at"] as? String)
             #expect(Timestamp(rfc3339: used)! > Timestamp(rfc3339: token["created_at"] as! String)!)
         }
     }

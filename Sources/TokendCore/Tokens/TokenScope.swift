@@ -1,14 +1,20 @@
 /// A permission a token carries. The raw values are the wire names of the Cockpit v1 enum.
+///
+/// The cases stand in the order every answer lists a token's scopes: the public API answers
+/// in an order of its own, not the request's (its recorded traffic, api-spec's
+/// `x-tokend-scope-order`), and this one agrees with every recorded answer and with the
+/// console's Push / Query / Rules / Alerts: the SDK's enum order with write before read in
+/// each product.
 package enum TokenScope: String, CaseIterable, Sendable, Hashable {
-    case readOnlyMetrics = "read_only_metrics"
     case writeOnlyMetrics = "write_only_metrics"
+    case readOnlyMetrics = "read_only_metrics"
     case fullAccessMetricsRules = "full_access_metrics_rules"
-    case readOnlyLogs = "read_only_logs"
     case writeOnlyLogs = "write_only_logs"
+    case readOnlyLogs = "read_only_logs"
     case fullAccessLogsRules = "full_access_logs_rules"
     case fullAccessAlertManager = "full_access_alert_manager"
-    case readOnlyTraces = "read_only_traces"
     case writeOnlyTraces = "write_only_traces"
+    case readOnlyTraces = "read_only_traces"
 
     /// The scope's bit in a `TokenScopes` set: what the store keeps, so each is fixed here,
     /// case by case. A new scope takes a new bit; reordering the cases changes nothing stored.
@@ -46,6 +52,6 @@ package struct TokenScopes: Sendable, Hashable {
 
     package func isSuperset(of other: TokenScopes) -> Bool { bitmask & other.bitmask == other.bitmask }
 
-    /// The scopes in the enum's order: one canonical order, whatever order they were given in.
+    /// The scopes in the canonical order (the enum's), whatever order they were given in.
     package var members: [TokenScope] { TokenScope.allCases.filter(contains) }
 }

@@ -27,9 +27,9 @@ struct TokensController {
         switch try await service.create(try CreateTokenRequest.parse(body: body), idempotencyKey: key, by: origin) {
         case .created(let issued):
             log("token created", issued.token, origin, context)
-            return tokenAnswer(issued.token, secret: issued.secret)
+            return tokenAnswer(issued.token, secret: issued.secret, for: request)
         case .replayed(let token):
-            var response = tokenAnswer(token, replayed: true)
+            var response = tokenAnswer(token, for: request, replayed: true)
             response.headers[.idempotentReplayed] = "true"
             return response
         }
@@ -37,7 +37,7 @@ struct TokensController {
 
     @Sendable func get(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let origin = try authenticate(request, context)
-        return tokenAnswer(try await service.token(id: try context.parameters.require("token_id"), by: origin.principal))
+        return tokenAnswer(try await service.token(id: try context.parameters.require("token_id"), by: origin.principal), for: request)
     }
 
     @Sendable func list(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -50,9 +50,12 @@ struct TokensController {
         arguments.pageSize = query[values: "page_size"].map(String.init)
         arguments.orderBy = query[values: "order_by"].map(String.init)
         let page = try await service.list(arguments, by: origin.principal)
+        let fields = TokenFields(request)
         var json = JSONWriter()
-        json.tokenPage(page, now: service.now())
-        return .json(json)
+        json.tokenPage(page, fields: fields, now: service.now())
+        var response = Response.json(json)
+        fields.mark(&response)
+        return response
     }
 
     @Sendable func delete(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -69,7 +72,7 @@ struct TokensController {
             id: try context.parameters.require("token_id"),
             try RotateTokenRequest.parse(body: body), by: origin)
         log("token rotated", issued.token, origin, context)
-        return tokenAnswer(issued.token, secret: issued.secret)
+        return tokenAnswer(issued.token, secret: issued.secret, for: request)
     }
 
     @Sendable func activity(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -89,10 +92,13 @@ struct TokensController {
         RequestOrigin(principal: try access.authenticate(key: request.headers[.authToken]), requestID: context.requestID)
     }
 
-    private func tokenAnswer(_ token: Token, secret: String? = nil, replayed: Bool = false) -> Response {
+    private func tokenAnswer(_ token: Token, secret: String? = nil, for request: Request, replayed: Bool = false) -> Response {
+        let fields = TokenFields(request)
         var json = JSONWriter()
-        json.token(token, secret: secret, now: service.now(), replayed: replayed)
-        return .json(json)
+        json.token(token, secret: secret, fields: fields, now: service.now(), replayed: replayed)
+        var response = Response.json(json)
+        fields.mark(&response)
+        return response
     }
 
     private func log(_ message: Logger.Message, _ token: Token, _ origin: RequestOrigin, _ context: TokendRequestContext) {

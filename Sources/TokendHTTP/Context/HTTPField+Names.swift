@@ -13,4 +13,6 @@ extension HTTPField.Name {
     static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let prefer = HTTPField.Name("Prefer")!
+    static let preferenceApplied = HTTPField.Name("Preference-Applied")!
 }

@@ -69,7 +69,8 @@ class ApiError extends Error {
 }
 
 async function api(path, { method = 'GET', body } = {}) {
-  const headers = { 'X-Auth-Token': state.key };
+  // tokend's extension fields (status, expiry, last use, secret prefix) are sent only when asked for.
+  const headers = { 'X-Auth-Token': state.key, Prefer: 'tokend-extensions' };
   if (body) headers['Content-Type'] = 'application/json';
   let response;
   try {

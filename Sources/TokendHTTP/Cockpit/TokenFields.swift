@@ -1,0 +1,35 @@
+import HTTPTypes
+import Hummingbird
+
+/// How much of a token a Cockpit answer shows. By default exactly what the public API sends:
+/// its eight fields in its order, nothing else, so a suite that snapshots answers or diffs
+/// tokend against the cloud sees no difference. A client that wants tokend's extensions
+/// (`secret_prefix`, `expires_at`, `last_used_at`, `status`, `idempotent_replay`) asks with
+/// the standard preference header (RFC 7240), and the answer says it was applied:
+///
+///     Prefer: tokend-extensions          →  Preference-Applied: tokend-extensions
+enum TokenFields {
+    /// The public API's eight fields.
+    case cockpit
+    /// The eight, then tokend's extensions.
+    case extended
+
+    static let preference = "tokend-extensions"
+
+    /// `extended` when any `Prefer` header names the preference (case-insensitive, with or
+    /// without a value or parameters); `cockpit` otherwise.
+    init(_ request: Request) {
+        let asked = request.headers[values: .prefer].contains { header in
+            header.split(separator: ",").contains { preference in
+                let name = preference.prefix { $0 != "=" && $0 != ";" }.trimmingCharacters(in: .whitespaces)
+                return name.lowercased() == Self.preference
+            }
+        }
+        self = asked ? .extended : .cockpit
+    }
+
+    /// Says so on an answer that applied the preference.
+    func mark(_ response: inout Response) {
+        if self == .extended { response.headers[.preferenceApplied] = Self.preference }
+    }
+}
