@@ -258,8 +258,10 @@ import TokendCore
             let refused = try await client.call(.get, Self.verify, headers: Self.headers(secret))
             #expect(refused.status == .unauthorized)
             #expect(refused.json["reason"] as? String == "expired")
-            #expect(try await client.call(.get, tokensPath() + "/\(id)", headers: anyKeyWithExtensions).json["status"] as? String == "expired")
-            #expect(try await client.call(.get, tokensPath(), headers: anyKeyWithExtensions).tokens.first?["status"] as? String == "expired")
+            #expect(
+                try await client.call(.get, tokensPath() + "/\(id)", headers: anyKeyWithExtensions).json["status"] as? String == "expired")
+            #expect(
+                try await client.call(.get, tokensPath(), headers: anyKeyWithExtensions).tokens.first?["status"] as? String == "expired")
         }
     }
 
