@@ -17,11 +17,16 @@ package struct ListenSettings: Sendable {
 /// `serve`, `region` and `gateway` and for the tests. What each region holds open (stores,
 /// usage flushes, HTTP clients) runs as services of the application, started before the
 /// server and stopped after it, in reverse order, also when the server fails.
-package func buildApplication(frontDoor: FrontDoor, listen: ListenSettings, logger: Logger) -> some ApplicationProtocol {
+/// `onServerRunning` is told the port the server listens on (the one picked, for port 0).
+package func buildApplication(
+    frontDoor: FrontDoor, listen: ListenSettings, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
     var application = Application(
         router: frontDoor.buildRouter(),
         server: .http1(configuration: .init(idleTimeout: .seconds(60))),
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? listen.port) },
         logger: logger
     )
     for backend in frontDoor.servedBackends { application.addServices(backend.services(logger: logger)) }

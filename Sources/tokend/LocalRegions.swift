@@ -3,19 +3,31 @@ import TokendCore
 import TokendHTTP
 import TokendStore
 
-/// Opens the regions this process serves itself: one SQLite file each in the data folder.
+/// Opens the regions this process serves itself: one SQLite store each, a file in the data
+/// folder or, `--ephemeral`, in memory.
 enum LocalRegions {
+    enum Storage {
+        case folder(String)
+        case memory
+    }
+
     /// If one store cannot be opened, those opened before it are closed again before the
     /// error is thrown: nothing is left open when start-up fails.
     static func open(
-        _ regions: [RegionName], dataDirectory: String, hasher: SecretHasher,
+        _ regions: [RegionName], in storage: Storage, hasher: SecretHasher,
         access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration
     ) async throws -> [LocalRegionBackend] {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        if case .folder(let dataDirectory) = storage {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        }
         var opened: [LocalRegionBackend] = []
         do {
             for region in regions {
-                let store = try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite")
+                let store =
+                    switch storage {
+                    case .folder(let dataDirectory): try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite")
+                    case .memory: try SQLiteTokenStore.inMemory(region: region)
+                    }
                 let service = RegionTokenService(region: region, store: store, hasher: hasher, limits: limits)
                 opened.append(LocalRegionBackend(service: service, access: access, usageFlushInterval: usageFlushInterval))
             }

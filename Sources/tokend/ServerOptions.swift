@@ -15,11 +15,14 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
+    @Option(help: "Port to listen on; 0 picks a free one. The URL is printed on one line of standard output once serving.")
     var port = 8080
 
     @Option(name: .customLong("data-dir"), help: "Folder of the SQLite stores and the hash key.")
     var dataDirectory = "data"
+
+    @Flag(help: "Keep every store in memory: no data folder, no file written, a new hash key each start (for test suites).")
+    var ephemeral = false
 
     @Option(help: "Management auth: 'open' accepts any non-empty X-Auth-Token; 'keys' only those of --keys-file.")
     var auth: AuthMode = .open
@@ -55,6 +58,9 @@ struct ServerOptions: ParsableArguments {
     func validate() throws {
         if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
         if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
+        if ephemeral && hashKeyFile != nil {
+            throw ValidationError("--hash-key-file is not read with --ephemeral: its hash key is new each start")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         for (name, rate) in [("--verify-rate-per-token", verifyRatePerToken), ("--verify-rate-per-tenant", verifyRatePerTenant)] {
             if let rate, !(rate > 0) { throw ValidationError("\(name) must be more than 0") }
@@ -70,6 +76,7 @@ struct ServerOptions: ParsableArguments {
     }
 
     func hasher() throws -> SecretHasher {
+        if ephemeral { return SecretHasher(keyBytes: SecretHasher.generateKeyBytes()) }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
     }
@@ -79,7 +86,7 @@ struct ServerOptions: ParsableArguments {
     /// Opens the regions this process serves itself.
     func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) async throws -> [LocalRegionBackend] {
         try await LocalRegions.open(
-            regions, dataDirectory: dataDirectory, hasher: try hasher(), access: access, limits: rateLimits,
+            regions, in: ephemeral ? .memory : .folder(dataDirectory), hasher: try hasher(), access: access, limits: rateLimits,
             usageFlushInterval: .milliseconds(usageFlushMilliseconds))
     }
 
@@ -99,12 +106,17 @@ extension ServerOptions {
             "serving",
             metadata: [
                 "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
-                "auth": "\(auth.rawValue)", "data_dir": "\(dataDirectory)",
+                "auth": "\(auth.rawValue)", "data_dir": "\(ephemeral ? "(in memory)" : dataDirectory)",
             ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
+        let host = host
         let app = buildApplication(
             frontDoor: FrontDoor(backends: backends, access: access, files: files),
-            listen: ListenSettings(host: host, port: port), logger: logger)
+            listen: ListenSettings(host: host, port: port), logger: logger
+        ) { port in
+            // The one line a test fixture reads to find the server (logs go to standard error).
+            FileHandle.standardOutput.write(Data("http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n".utf8))
+        }
         try await app.runService()
     }
 }

@@ -23,7 +23,7 @@ package final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    /// A private in-memory database, for tests.
+    /// A private in-memory database, for tests and `--ephemeral` servers: nothing is written to disk.
     package static func inMemory(region: RegionName) throws -> SQLiteTokenStore {
         try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil)
     }
