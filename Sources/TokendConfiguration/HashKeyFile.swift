@@ -20,7 +20,10 @@ package enum HashKeyFile {
         defer { close(descriptor) }
         let text = Array((key.hexString + "\n").utf8)
         guard write(descriptor, text, text.count) == text.count, fsync(descriptor) == 0 else {
-            throw ConfigurationError("cannot write hash key file \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            // A partial key would make every later start refuse the file: leave none behind.
+            unlink(path)
+            throw ConfigurationError("cannot write hash key file \(path): \(reason)")
         }
         return key
     }

@@ -15,8 +15,10 @@ package struct ListenSettings: Sendable {
 
 /// The HTTP application around a front door: the one place a server is assembled, for
 /// `serve`, `region` and `gateway` and for the tests. What each region holds open (stores,
-/// usage flushes, HTTP clients) runs as services of the application, started before the
-/// server and stopped after it, in reverse order, also when the server fails.
+/// usage flushes, HTTP clients) runs as services of the application's service group: they
+/// start together with the server; at a graceful shutdown they stop after it, in reverse
+/// order (a region's flush before its store); when the group is cancelled because the server
+/// or a service failed, all at once, and each store and client still closes.
 /// `onServerRunning` is told the port the server listens on (the one picked, for port 0).
 package func buildApplication(
     frontDoor: FrontDoor, listen: ListenSettings, logger: Logger,

@@ -23,6 +23,7 @@ struct Fill: AsyncParsableCommand {
     var concurrency = 512
 
     func validate() throws {
+        guard !options.ephemeral else { throw ValidationError("fill writes a store to keep: --ephemeral would throw it away") }
         guard RegionName(region) != nil else { throw ValidationError("--region must be \(RegionName.shapeDescription)") }
         guard tokens > 0, (1...100_000).contains(projects), (1...10_000).contains(concurrency) else {
             throw ValidationError("--tokens must be positive, --projects 1 to 100000, --concurrency 1 to 10000")
@@ -40,15 +41,20 @@ struct Fill: AsyncParsableCommand {
         let origin = RequestOrigin(principal: try ManagementAccess.open.authenticate(key: "fill"), requestID: nil)
         let scopes = TokenScope.allCases
         let started = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<tokens {
-                if index >= concurrency { try await group.next() }
-                let request = CreateTokenRequest(
-                    projectID: Self.projectID(index % projects), name: nil,
-                    scopes: TokenScopes([scopes[index % scopes.count], scopes[(index / 7) % scopes.count]]))
-                group.addTask { _ = try await service.create(request, by: origin) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<tokens {
+                    if index >= concurrency { try await group.next() }
+                    let request = CreateTokenRequest(
+                        projectID: Self.projectID(index % projects), name: nil,
+                        scopes: TokenScopes([scopes[index % scopes.count], scopes[(index / 7) % scopes.count]]))
+                    group.addTask { _ = try await service.create(request, by: origin) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            try? await service.close()
+            throw error
         }
         try await service.close()
         print("created \(tokens) tokens in \(region) over \(projects) projects in \(ContinuousClock.now - started)")

@@ -14,7 +14,7 @@ struct Gateway: AsyncParsableCommand {
     @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
-        let definitions = try regionsFolder.load()
+        let definitions = try regionsFolder.load(builtInWhenAbsent: false)
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
         var backends: [any RegionBackend] = locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access)

@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
-        let definitions = try regionsFolder.load()
+        let definitions = try regionsFolder.load(builtInWhenAbsent: true)
         let access = try options.managementAccess()
         let backends = try await options.openLocalRegions(definitions.map(\.name), access: access)
         try await options.serve(backends, access: access)

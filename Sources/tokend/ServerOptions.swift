@@ -18,8 +18,10 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on; 0 picks a free one. The URL is printed on one line of standard output once serving.")
     var port = 8080
 
-    @Option(name: .customLong("data-dir"), help: "Folder of the SQLite stores and the hash key.")
-    var dataDirectory = "data"
+    @Option(name: .customLong("data-dir"), help: "Folder of the SQLite stores and the hash key (default: ./data).")
+    var dataDirectoryOption: String?
+
+    var dataDirectory: String { dataDirectoryOption ?? "data" }
 
     @Flag(help: "Keep every store in memory: no data folder, no file written, a new hash key each start (for test suites).")
     var ephemeral = false
@@ -58,6 +60,7 @@ struct ServerOptions: ParsableArguments {
     func validate() throws {
         if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
         if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
+        if ephemeral && dataDirectoryOption != nil { throw ValidationError("--data-dir is not read with --ephemeral: nothing is written") }
         if ephemeral && hashKeyFile != nil {
             throw ValidationError("--hash-key-file is not read with --ephemeral: its hash key is new each start")
         }
@@ -77,8 +80,9 @@ struct ServerOptions: ParsableArguments {
 
     func hasher() throws -> SecretHasher {
         if ephemeral { return SecretHasher(keyBytes: SecretHasher.generateKeyBytes()) }
+        if let hashKeyFile { return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile)) }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile ?? "\(dataDirectory)/hash.key"))
+        return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: "\(dataDirectory)/hash.key"))
     }
 
     var rateLimits: RateLimits { RateLimits(perToken: verifyRatePerToken, perTenant: verifyRatePerTenant) }

@@ -153,9 +153,6 @@ package struct RegionTokenService: Sendable {
     }
 
     private static func parseTokenID(_ text: String) throws(TokendError) -> TokenID {
-        guard let id = TokenID(text) else {
-            throw .invalidArgument("token_id", .format, "token_id must be a UUID like 11111111-2222-4333-8444-555555555555")
-        }
-        return id
+        try TokenID.parse(text, argument: "token_id")
     }
 }

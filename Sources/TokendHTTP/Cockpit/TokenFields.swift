@@ -28,8 +28,10 @@ enum TokenFields {
         self = asked ? .extended : .cockpit
     }
 
-    /// Says so on an answer that applied the preference.
+    /// Says on every token answer that it depends on `Prefer` (RFC 7240 §2), and on one that
+    /// applied the preference, that it did.
     func mark(_ response: inout Response) {
+        response.headers[.vary] = HTTPField.Name.prefer.rawName
         if self == .extended { response.headers[.preferenceApplied] = Self.preference }
     }
 }

@@ -4,18 +4,18 @@ import ServiceLifecycle
 import TokendCore
 
 /// A region served in this process: its routes sit on the front door's own router, so its
-/// requests reach its service with no HTTP hop and no second routing.
+/// requests reach its service with no HTTP hop and are routed once.
 package struct LocalRegionBackend: RegionBackend {
     package let service: RegionTokenService
-    private let tokens: TokensController
-    private let verifier: VerifyController
+    private let tokensController: TokensController
+    private let verifyController: VerifyController
     private let usageFlushInterval: Duration
 
     /// `usageFlushInterval`: how often verify's last-use times and refusal counts are written.
     package init(service: RegionTokenService, access: ManagementAccess, usageFlushInterval: Duration = .seconds(1)) {
         self.service = service
-        self.tokens = TokensController(service: service, access: access)
-        self.verifier = VerifyController(verifier: service.verifier)
+        self.tokensController = TokensController(service: service, access: access)
+        self.verifyController = VerifyController(verifier: service.verifier)
         self.usageFlushInterval = usageFlushInterval
     }
 
@@ -23,11 +23,11 @@ package struct LocalRegionBackend: RegionBackend {
     package var location: String { "local" }
 
     package func addRoutes(to router: Router<TokendRequestContext>) {
-        tokens.addRoutes(to: router)
+        tokensController.addRoutes(to: router)
     }
 
     package func verify(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        try await verifier.verify(request, context: context)
+        try await verifyController.verify(request, context: context)
     }
 
     package func health() async -> RegionHealth {
@@ -44,15 +44,8 @@ package struct LocalRegionBackend: RegionBackend {
     /// The store first, so that it is stopped last: after the server and the usage flush.
     package func services(logger: Logger) -> [any Service] {
         [
-            RegionStoreService(service: service, logger: logger),
+            RegionStoreService(region: service, logger: logger),
             UsageFlushService(verifier: service.verifier, interval: usageFlushInterval, logger: logger),
         ]
-    }
-}
-
-extension Duration {
-    /// Whole microseconds, for latencies in health reports.
-    var microseconds: Int {
-        Int(components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000)
     }
 }

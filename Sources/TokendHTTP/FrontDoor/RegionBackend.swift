@@ -9,13 +9,12 @@ package protocol RegionBackend: Sendable {
     var region: RegionName { get }
     /// `local`, or where the region's server is.
     var location: String { get }
-    /// Puts the region's endpoints (`/cockpit/v1/regions/<region>/…`) on the front door's
-    /// router: the one way a region is handed its requests. A local region adds its
-    /// controllers' routes there rather than a router of its own, so a request is routed
-    /// once (routing twice cost ~3% of a verify, BENCHMARKS.md); a remote one relays them.
+    /// Puts the region's management endpoints (`/cockpit/v1/regions/<region>/…`) on the
+    /// front door's router, the one way they reach the region: a local region adds its
+    /// controllers' routes, a remote one a relay of its path.
     func addRoutes(to router: Router<TokendRequestContext>)
-    /// A data-plane check of a secret this region issued; the front door picks the region
-    /// by the secret's hint.
+    /// The data plane's way in: a check of a secret this region issued. The front door owns
+    /// `/_tokend/verify` and picks the region by the secret's hint.
     func verify(_ request: Request, context: TokendRequestContext) async throws -> Response
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).

@@ -11,21 +11,6 @@ extension Response {
             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// The contract's answer to an error, with `Retry-After` when a retry can succeed: the
-    /// rate limit's own wait for a 429, and a second for a 503 (a region or store that cannot
-    /// answer now), so retrying clients (the Terraform provider, SDK retry loops) back off.
-    static func contractError(_ error: TokendError) -> Response {
-        var response = Response.json(error.json, status: error.status)
-        switch error {
-        case .tooManyRequests(_, let seconds): response.headers[.retryAfter] = String(seconds)
-        case .unavailable: response.headers[.retryAfter] = String(unavailableRetryAfterSeconds)
-        default: break
-        }
-        return response
-    }
-
-    static let unavailableRetryAfterSeconds = 1
-
     /// A JSON answer written by a `JSONWriter`, without a detour through `String`.
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         Response(

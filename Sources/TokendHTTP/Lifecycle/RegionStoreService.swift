@@ -7,11 +7,11 @@ import TokendCore
 /// server or another service failed. Closing writes what verify gathered first, then folds
 /// SQLite's write-ahead log back in so the next start opens the store at once.
 package struct RegionStoreService: Service {
-    let service: RegionTokenService
+    let region: RegionTokenService
     let logger: Logger
 
-    package init(service: RegionTokenService, logger: Logger) {
-        self.service = service
+    package init(region: RegionTokenService, logger: Logger) {
+        self.region = region
         self.logger = logger
     }
 
@@ -21,9 +21,9 @@ package struct RegionStoreService: Service {
         // CancellationError and leave it open.
         try? await gracefulShutdown()
         do {
-            try await Task { try await service.close() }.value
+            try await Task { try await region.close() }.value
         } catch {
-            logger.error("region store did not close cleanly", metadata: ["region": "\(service.region)", "error": "\(error)"])
+            logger.error("region store did not close cleanly", metadata: ["region": "\(region.region)", "error": "\(error)"])
             throw error
         }
     }

@@ -18,8 +18,9 @@ package struct UsageFlushService: Service {
 
     package func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            // A cancelled sleep (shutdown, or the group cancelled by a failure) ends the loop
+            // without another flush, so none runs beside the store's close.
+            while (try? await Task.sleep(for: interval)) != nil {
                 await flush()
             }
         }

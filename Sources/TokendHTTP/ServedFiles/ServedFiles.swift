@@ -44,7 +44,7 @@ package struct ServedFiles: Sendable {
 }
 
 /// The console's and the document's `FileMiddleware`s, asked only for their own paths, so
-/// every other request (verify, the API) passes with two prefix checks. A served path with
+/// every other request (verify and the API among them) passes after two string checks. A served path with
 /// a segment that starts with a dot once decoded (`..`, hidden files) is not found: nothing
 /// outside the folders, and nothing a folder hides, is ever served, and the answer does not
 /// tell which it was (`FileMiddleware` itself would answer `..` with a 400).
@@ -53,9 +53,11 @@ private struct ServedFilesMiddleware: RouterMiddleware {
     let console: FileMiddleware<Context, LocalFileSystem>
     let document: FileMiddleware<Context, LocalFileSystem>
 
+    static let documentPath = "/_tokend/openapi.yaml"
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path.hasPrefix("/console") || path.hasPrefix("/_tokend/") else { return try await next(request, context) }
+        guard path.hasPrefix("/console") || path == Self.documentPath else { return try await next(request, context) }
         if (path.removingPercentEncoding ?? path).split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
             throw TokendError.notFound(resource: "file", resourceID: String(path.prefix(256)))
         }
