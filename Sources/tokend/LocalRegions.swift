@@ -17,6 +17,9 @@ enum LocalRegions {
         _ regions: [RegionName], in storage: Storage, hasher: SecretHasher,
         access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration
     ) async throws -> [LocalRegionBackend] {
+        // In open mode test suites may set each region's clock (/_tokend/clock); otherwise
+        // regions keep the system's time, with nothing in between.
+        let adjustable = access.isOpen
         if case .folder(let dataDirectory) = storage {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         }
@@ -28,8 +31,10 @@ enum LocalRegions {
                     case .folder(let dataDirectory): try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite")
                     case .memory: try SQLiteTokenStore.inMemory(region: region)
                     }
-                let service = RegionTokenService(region: region, store: store, hasher: hasher, limits: limits)
-                opened.append(LocalRegionBackend(service: service, access: access, usageFlushInterval: usageFlushInterval))
+                let clock = adjustable ? AdjustableClock() : nil
+                let service = RegionTokenService(
+                    region: region, store: store, hasher: hasher, clock: clock ?? SystemTimeSource(), limits: limits)
+                opened.append(LocalRegionBackend(service: service, access: access, usageFlushInterval: usageFlushInterval, clock: clock))
             }
         } catch {
             for backend in opened { try? await backend.service.close() }

@@ -28,16 +28,24 @@ struct TestServer {
     let regionFrontDoor: FrontDoor
     let services: [RegionTokenService]
 
-    init(access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited) throws {
-        services = try Self.regions.map { region in
+    /// `adjustableClocks`: each region gets its own `AdjustableClock`, as `tokend serve` in
+    /// open mode does, for the clock endpoint (then `clock` is not used).
+    init(
+        access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited,
+        adjustableClocks: Bool = false
+    ) throws {
+        let clocks = Self.regions.map { _ in adjustableClocks ? AdjustableClock() : nil }
+        services = try zip(Self.regions, clocks).map { region, adjustable in
             RegionTokenService(
                 region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher,
-                clock: clock, limits: limits)
+                clock: adjustable ?? clock, limits: limits)
         }
         self.access = access
         // Tests flush verify usage themselves (flushUsage), so the background flush must not race them.
         self.regionFrontDoor = FrontDoor(
-            backends: services.map { LocalRegionBackend(service: $0, access: access, usageFlushInterval: .seconds(3600)) },
+            backends: zip(services, clocks).map { service, adjustable in
+                LocalRegionBackend(service: service, access: access, usageFlushInterval: .seconds(3600), clock: adjustable)
+            },
             access: access)
     }
 

@@ -8,6 +8,14 @@ enum JSONField {
         }
     }
 
+    static func boolean(_ value: JSONValue?, _ name: String) throws(TokendError) -> Bool? {
+        switch value {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case let other?: throw .invalidArgument(name, .format, "\(name) must be true or false, not \(other.typeName)")
+        }
+    }
+
     static func strings(_ value: JSONValue?, _ name: String) throws(TokendError) -> [String] {
         switch value {
         case nil, .null?: return []

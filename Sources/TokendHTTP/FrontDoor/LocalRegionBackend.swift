@@ -10,10 +10,16 @@ package struct LocalRegionBackend: RegionBackend {
     private let tokensController: TokensController
     private let verifyController: VerifyController
     private let usageFlushInterval: Duration
+    private let adjustableClock: AdjustableClock?
 
     /// `usageFlushInterval`: how often verify's last-use times and refusal counts are written.
-    package init(service: RegionTokenService, access: ManagementAccess, usageFlushInterval: Duration = .seconds(1)) {
+    /// `clock`: the service's clock when test suites may set it (open mode), else nil.
+    package init(
+        service: RegionTokenService, access: ManagementAccess, usageFlushInterval: Duration = .seconds(1),
+        clock: AdjustableClock? = nil
+    ) {
         self.service = service
+        self.adjustableClock = clock
         self.tokensController = TokensController(service: service, access: access)
         self.verifyController = VerifyController(verifier: service.verifier)
         self.usageFlushInterval = usageFlushInterval
@@ -40,6 +46,15 @@ package struct LocalRegionBackend: RegionBackend {
     }
 
     package func reset() async throws { try await service.removeAll() }
+
+    package func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading {
+        guard let adjustableClock else {
+            throw TokendError.permissionsDenied(
+                action: "clock", resource: "region \(region) (its clock is the system's; set it in open mode)")
+        }
+        guard let change else { return adjustableClock.reading }
+        return try adjustableClock.apply(change)
+    }
 
     /// The store first, so that it is stopped last: after the server and the usage flush.
     package func services(logger: Logger) -> [any Service] {

@@ -19,6 +19,9 @@ package protocol RegionBackend: Sendable {
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).
     func reset() async throws
+    /// Reads the region's clock, or changes it first (the test-only clock); refused where the
+    /// region keeps the system's time.
+    func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading
     /// What the region holds open (a store and its usage flush, an HTTP client), for the
     /// application's service group to run and to close when it stops, also on failure.
     func services(logger: Logger) -> [any Service]

@@ -123,6 +123,34 @@ package final class RemoteRegionBackend: RegionBackend {
         }
     }
 
+    package func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading {
+        var request = HTTPClientRequest(url: baseURL + "/_tokend/clock?region=" + region.rawValue)
+        if let change {
+            var json = JSONWriter()
+            json.clockChange(change)
+            request.method = .PUT
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json.bytes))
+        }
+        let (answer, body) = try await send(request, logger: nil)
+        switch answer.status {
+        case .ok:
+            guard let report = try? JSONDecoder().decode(ClockReport.self, from: Data(buffer: body)),
+                let reading = report.regions.first(where: { $0.region == region.rawValue })?.reading
+            else { throw unavailable("its clock answer is not a tokend clock report") }
+            return reading
+        case .badRequest:
+            // The region refused the change (it would leave years 1 to 9999): in its own words.
+            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: body)) else {
+                throw unavailable("its clock answered 400 without the contract's body")
+            }
+            throw TokendError.invalidArguments(refusal.problems)
+        case .forbidden:
+            throw TokendError.permissionsDenied(action: "clock", resource: "region \(region) (its server keeps the system's time)")
+        default: throw unavailable("its clock answered \(answer.status.code)")
+        }
+    }
+
     /// Sends one request and reads its whole answer; anything but a JSON answer in time is
     /// the region being unavailable. Answers are read whole before they are relayed: one
     /// write to the client instead of one per chunk, and a region that stalls or breaks off

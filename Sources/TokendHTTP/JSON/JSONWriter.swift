@@ -40,6 +40,13 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A finite number as Swift writes it (`3600.0`, `-0.25`, `1e-06`: all JSON numbers).
+    mutating func number(_ value: Double) {
+        separate()
+        bytes.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
+        needsComma = true
+    }
+
     mutating func integer(_ value: Int) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
