@@ -27,6 +27,8 @@ package struct FrontDoor: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ContractErrorMiddleware())
         router.add(middleware: files.middleware())
+        // Each region's routes go on this one router, not on a router of the region's own: a
+        // request routed twice cost ~3% of a verify (BENCHMARKS.md, 372dd91).
         for backend in backends.values { backend.addRoutes(to: router) }
         // What no region's routes took: an unknown region, or a path no region has.
         for method in RegionPaths.methods {
