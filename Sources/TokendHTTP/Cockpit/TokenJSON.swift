@@ -4,7 +4,7 @@ extension JSONWriter {
     /// A Token in the public API's field order; with `.extended`, extension fields follow the
     /// public ones. `replayed`: the answer repeats an idempotent create, whose secret was shown
     /// only once.
-    mutating func token(_ token: Token, secret: String? = nil, fields: TokenFields, now: Timestamp, replayed: Bool = false) {
+    mutating func token(_ token: Token, secret: String? = nil, fields: TokenFields, replayed: Bool = false) {
         object { json in
             // Ids, names and times are checked to hold nothing JSON must escape: copied as they are.
             json.key("id")
@@ -21,7 +21,7 @@ extension JSONWriter {
             json.array(token.scopes.members) { json, scope in json.string(scope.rawValue) }
             json.field("secret_key", secret)
             json.field("region", token.region.rawValue)
-            guard fields == .extended else { return }
+            guard case .extended(let now) = fields else { return }
             json.field("secret_prefix", token.secretPrefix)
             json.field("expires_at", token.expiresAt?.rfc3339)
             json.field("last_used_at", token.lastUsedAt?.rfc3339)
@@ -34,11 +34,11 @@ extension JSONWriter {
         }
     }
 
-    mutating func tokenPage(_ page: TokenPage, fields: TokenFields, now: Timestamp) {
+    mutating func tokenPage(_ page: TokenPage, fields: TokenFields) {
         object { json in
             json.field("total_count", page.totalCount)
             json.key("tokens")
-            json.array(page.tokens) { json, token in json.token(token, fields: fields, now: now) }
+            json.array(page.tokens) { json, token in json.token(token, fields: fields) }
         }
     }
 

@@ -50,9 +50,9 @@ struct TokensController {
         arguments.pageSize = query[values: "page_size"].map(String.init)
         arguments.orderBy = query[values: "order_by"].map(String.init)
         let page = try await service.list(arguments, by: origin.principal)
-        let fields = TokenFields(request)
+        let fields = TokenFields(request, clock: service.now)
         var json = JSONWriter()
-        json.tokenPage(page, fields: fields, now: service.now())
+        json.tokenPage(page, fields: fields)
         var response = Response.json(json)
         fields.mark(&response)
         return response
@@ -93,9 +93,9 @@ struct TokensController {
     }
 
     private func tokenAnswer(_ token: Token, secret: String? = nil, for request: Request, replayed: Bool = false) -> Response {
-        let fields = TokenFields(request)
+        let fields = TokenFields(request, clock: service.now)
         var json = JSONWriter()
-        json.token(token, secret: secret, fields: fields, now: service.now(), replayed: replayed)
+        json.token(token, secret: secret, fields: fields, replayed: replayed)
         var response = Response.json(json)
         fields.mark(&response)
         return response
