@@ -118,27 +118,12 @@ package struct ClockChange: Sendable, Hashable {
         var change = ClockChange()
         change.reset = (check.attempt { () throws(TokendError) in try JSONField.boolean(fields["reset"], "reset") } ?? nil) ?? false
         change.frozen = check.attempt { () throws(TokendError) in try JSONField.boolean(fields["frozen"], "frozen") } ?? nil
-        change.time =
-            check.attempt { () throws(TokendError) in
-                try JSONField.string(fields["time"], "time").map { text throws(TokendError) in
-                    guard let time = Timestamp(rfc3339: text) else {
-                        throw .invalidArgument("time", .format, "time must be an RFC 3339 time like 2030-01-31T12:00:00Z")
-                    }
-                    return time
-                }
-            } ?? nil
+        change.time = check.attempt { () throws(TokendError) in try JSONField.timestamp(fields["time"], "time") } ?? nil
         change.advanceSeconds =
             check.attempt { () throws(TokendError) in
-                let help = "advance_seconds must be a whole number of seconds within ten years either way"
-                switch fields["advance_seconds"] {
-                case nil, .null?: return nil
-                case .number(let value)? where value.rounded() == value:
-                    guard value >= Double(advanceRange.lowerBound), value <= Double(advanceRange.upperBound) else {
-                        throw .invalidArgument("advance_seconds", .constraint, help)
-                    }
-                    return Int(value)
-                default: throw .invalidArgument("advance_seconds", .format, help)
-                }
+                try JSONField.wholeNumber(
+                    fields["advance_seconds"], "advance_seconds", in: advanceRange,
+                    help: "advance_seconds must be a whole number of seconds within ten years either way")
             } ?? nil
         try check.finish()
         guard change.reset || change.frozen != nil || change.time != nil || change.advanceSeconds != nil else {

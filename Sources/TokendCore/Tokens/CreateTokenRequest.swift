@@ -31,15 +31,7 @@ package struct CreateTokenRequest: Sendable, Hashable {
         let scopes = check.attempt { () throws(TokendError) in
             try TokenScopes.parse(try JSONField.strings(fields["token_scopes"], "token_scopes"), argument: "token_scopes", requireOne: true)
         }
-        let expiresAt =
-            check.attempt { () throws(TokendError) in
-                try JSONField.string(fields["expires_at"], "expires_at").map { text throws(TokendError) in
-                    guard let time = Timestamp(rfc3339: text) else {
-                        throw .invalidArgument("expires_at", .format, "expires_at must be an RFC 3339 time like 2030-01-31T12:00:00Z")
-                    }
-                    return time
-                }
-            } ?? nil
+        let expiresAt = check.attempt { () throws(TokendError) in try JSONField.timestamp(fields["expires_at"], "expires_at") } ?? nil
         try check.finish()
         return CreateTokenRequest(projectID: projectID!, name: name, scopes: scopes!, expiresAt: expiresAt)
     }

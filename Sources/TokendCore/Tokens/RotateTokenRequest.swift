@@ -11,17 +11,9 @@ package struct RotateTokenRequest: Sendable, Hashable {
         guard case .object(let fields) = body else {
             throw .invalidArgument("body", .format, "the request body must be a JSON object, not \(body.typeName)")
         }
-        let help = "grace_period_seconds must be a whole number from 0 to 604800 (7 days)"
-        switch fields["grace_period_seconds"] {
-        case nil, .null?:
-            return RotateTokenRequest()
-        case .number(let value)? where value.rounded() == value:
-            guard value >= Double(gracePeriodRange.lowerBound), value <= Double(gracePeriodRange.upperBound) else {
-                throw .invalidArgument("grace_period_seconds", .constraint, help)
-            }
-            return RotateTokenRequest(gracePeriodSeconds: Int(value))
-        default:
-            throw .invalidArgument("grace_period_seconds", .format, help)
-        }
+        let seconds = try JSONField.wholeNumber(
+            fields["grace_period_seconds"], "grace_period_seconds", in: gracePeriodRange,
+            help: "grace_period_seconds must be a whole number from 0 to 604800 (7 days)")
+        return RotateTokenRequest(gracePeriodSeconds: seconds ?? 0)
     }
 }

@@ -8,6 +8,30 @@ enum JSONField {
         }
     }
 
+    /// An RFC 3339 time, like `expires_at` or the clock's `time`.
+    static func timestamp(_ value: JSONValue?, _ name: String) throws(TokendError) -> Timestamp? {
+        try string(value, name).map { text throws(TokendError) in
+            guard let time = Timestamp(rfc3339: text) else {
+                throw .invalidArgument(name, .format, "\(name) must be an RFC 3339 time like 2030-01-31T12:00:00Z")
+            }
+            return time
+        }
+    }
+
+    /// A whole number within `range`: a fraction or another type is a `format` problem, a
+    /// number outside the range a `constraint` one, both with the same `help`.
+    static func wholeNumber(_ value: JSONValue?, _ name: String, in range: ClosedRange<Int>, help: String) throws(TokendError) -> Int? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let number)? where number.rounded() == number:
+            guard number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+                throw .invalidArgument(name, .constraint, help)
+            }
+            return Int(number)
+        default: throw .invalidArgument(name, .format, help)
+        }
+    }
+
     static func boolean(_ value: JSONValue?, _ name: String) throws(TokendError) -> Bool? {
         switch value {
         case nil, .null?: return nil
