@@ -14,7 +14,8 @@ extension Keyring {
                 let key: String
                 let projects: [String]
             }
-            let keys: [Entry]
+            /// Optional: a keys file may hold only the portal's `organisations`.
+            let keys: [Entry]?
         }
         let file: File
         do {
@@ -23,7 +24,7 @@ extension Keyring {
             throw ConfigurationError("keyring \(path): \(error)")
         }
         var seen = Set<String>()
-        let entries = try file.keys.enumerated().map { index, entry -> (key: String, projects: ProjectAccess) in
+        let entries = try (file.keys ?? []).enumerated().map { index, entry -> (key: String, projects: ProjectAccess) in
             guard entry.key.count >= Keyring.minimumKeyLength else {
                 throw ConfigurationError("keyring \(path): key #\(index + 1) is shorter than \(Keyring.minimumKeyLength) characters")
             }

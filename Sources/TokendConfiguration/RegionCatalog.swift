@@ -15,12 +15,20 @@ package struct RegionDefinition: Sendable, Hashable {
     /// How long to wait for a remote region to accept a connection, and to answer.
     package let connectTimeoutMilliseconds: Int
     package let readTimeoutMilliseconds: Int
+    /// The portal's data-plane hosts for the region's tenants: `<edge>.m|l|t.<baseDomain>`.
+    package let edge: String?
+    package let baseDomain: String?
 
-    package init(name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000) {
+    package init(
+        name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000,
+        edge: String? = nil, baseDomain: String? = nil
+    ) {
         self.name = name
         self.location = location
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.readTimeoutMilliseconds = readTimeoutMilliseconds
+        self.edge = edge
+        self.baseDomain = baseDomain
     }
 }
 
@@ -59,6 +67,8 @@ package enum RegionCatalog {
             let location: String
             let connect_timeout_ms: Int?
             let read_timeout_ms: Int?
+            let edge: String?
+            let base_domain: String?
         }
         let decoded: File
         do {
@@ -89,10 +99,21 @@ package enum RegionCatalog {
                 throw ConfigurationError("\(file.path): \(key) must be from 1 to 600000, not \(value)")
             }
         }
+        for (key, value) in [("edge", decoded.edge), ("base_domain", decoded.base_domain)] {
+            if let value, !isHostName(value) {
+                throw ConfigurationError("\(file.path): \(key) '\(value.prefix(64))' must be a DNS name: letters, digits, '-' and '.'")
+            }
+        }
         let defaults = RegionDefinition(name: name, location: location)
         return RegionDefinition(
             name: name, location: location,
             connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? defaults.connectTimeoutMilliseconds,
-            readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds)
+            readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds,
+            edge: decoded.edge, baseDomain: decoded.base_domain)
+    }
+
+    private static func isHostName(_ text: String) -> Bool {
+        (1...253).contains(text.utf8.count) && !text.hasPrefix(".") && !text.hasSuffix(".")
+            && text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
     }
 }

@@ -34,7 +34,10 @@ enum LocalRegions {
                 let clock = adjustable ? AdjustableClock() : nil
                 let service = RegionTokenService(
                     region: region, store: store, hasher: hasher, clock: clock ?? SystemTimeSource(), limits: limits)
-                opened.append(LocalRegionBackend(service: service, access: access, usageFlushInterval: usageFlushInterval, clock: clock))
+                let tenants = RegionTenantService(tokens: service, store: store, clock: clock ?? SystemTimeSource())
+                opened.append(
+                    LocalRegionBackend(
+                        service: service, tenants: tenants, access: access, usageFlushInterval: usageFlushInterval, clock: clock))
             }
         } catch {
             for backend in opened { try? await backend.service.close() }

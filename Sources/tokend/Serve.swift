@@ -15,6 +15,6 @@ struct Serve: AsyncParsableCommand {
         let definitions = try regionsFolder.load(builtInWhenAbsent: true)
         let access = try options.managementAccess()
         let backends = try await options.openLocalRegions(definitions.map(\.name), access: access)
-        try await options.serve(backends, access: access)
+        try await options.serve(backends, access: access, definitions: definitions)
     }
 }

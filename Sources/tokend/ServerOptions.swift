@@ -57,6 +57,17 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(
+        name: .customLong("jwt-key-file"),
+        help: "File holding the portal's JWT signing key (64 hex characters); default: a new random key each start.")
+    var jwtKeyFile: String?
+
+    @Option(name: .customLong("portal-org-name"), help: "--auth open: the name of the portal's one organisation.")
+    var portalOrganizationName = "Default"
+
+    @Option(name: .customLong("portal-plan"), help: "--auth open: the organisation's plan: free, scale or enterprise.")
+    var portalPlan = Plan.scale.id
+
     func validate() throws {
         if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
         if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
@@ -69,6 +80,35 @@ struct ServerOptions: ParsableArguments {
             if let rate, !(rate > 0) { throw ValidationError("\(name) must be more than 0") }
         }
         guard (10...60_000).contains(usageFlushMilliseconds) else { throw ValidationError("--usage-flush-ms must be from 10 to 60000") }
+        guard Plan.named(portalPlan) != nil else {
+            throw ValidationError("--portal-plan must be one of \(Plan.defaults.map(\.id).joined(separator: ", "))")
+        }
+        guard (1...64).contains(portalOrganizationName.count) else { throw ValidationError("--portal-org-name must be 1 to 64 characters") }
+    }
+
+    func portalAccess() throws -> PortalAccess {
+        switch auth {
+        case .open: .open(Organization(displayName: portalOrganizationName, plan: Plan.named(portalPlan)!))
+        case .keys: .users(try PortalUsersFile.load(contentsOf: keysFile!))
+        }
+    }
+
+    /// The portal over the regions served in this process, if any: a gateway's regions serve their own.
+    func portalFace(over backends: [any RegionBackend], definitions: [RegionDefinition]) async throws -> PortalFace? {
+        let local = backends.compactMap { $0 as? LocalRegionBackend }
+        let tenants = local.compactMap(\.tenants)
+        guard !tenants.isEmpty else { return nil }
+        let keyBytes = try jwtKeyFile.map { try HashKeyFile.loadOrCreate(path: $0) } ?? SecretHasher.generateKeyBytes()
+        var hosts: [RegionName: RegionHosts] = [:]
+        for definition in definitions {
+            hosts[definition.name] = RegionHosts(
+                edge: definition.edge ?? definition.name.rawValue, baseDomain: definition.baseDomain ?? RegionHosts.defaultBaseDomain)
+        }
+        // Sign-ins follow the first region's clock, so a test that moves it moves their expiry too.
+        let clock = local.first.map(\.service.clock) ?? SystemTimeSource()
+        return PortalFace(
+            portal: Portal(access: try portalAccess(), regions: tenants), sessions: await PortalSessions(keyBytes: keyBytes, clock: clock),
+            hosts: hosts)
     }
 
     func managementAccess() throws -> ManagementAccess {
@@ -104,7 +144,7 @@ struct ServerOptions: ParsableArguments {
 extension ServerOptions {
     /// Serves these regions behind one front door until SIGTERM or SIGINT. The backends'
     /// stores and clients are the application's services: closed when it stops, however it stops.
-    func serve(_ backends: [any RegionBackend], access: ManagementAccess) async throws {
+    func serve(_ backends: [any RegionBackend], access: ManagementAccess, definitions: [RegionDefinition] = []) async throws {
         let logger = logger()
         logger.info(
             "serving",
@@ -115,7 +155,8 @@ extension ServerOptions {
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
         let host = host
         let app = buildApplication(
-            frontDoor: FrontDoor(backends: backends, access: access, files: files),
+            frontDoor: FrontDoor(
+                backends: backends, access: access, files: files, portal: try await portalFace(over: backends, definitions: definitions)),
             listen: ListenSettings(host: host, port: port), logger: logger
         ) { port in
             // The one line a test fixture reads to find the server (logs go to standard error).

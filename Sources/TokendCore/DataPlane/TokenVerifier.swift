@@ -4,11 +4,14 @@ package struct VerifyRequest: Sendable {
     package let secret: Substring?
     package let tenant: String?
     package let operation: DataOperation?
+    /// The original request's `Content-Length`, counted as bytes pushed when it is let through.
+    package let contentLength: Int64?
 
-    package init(secret: Substring?, tenant: String?, operation: DataOperation?) {
+    package init(secret: Substring?, tenant: String?, operation: DataOperation?, contentLength: Int64? = nil) {
         self.secret = secret
         self.tenant = tenant
         self.operation = operation
+        self.contentLength = contentLength
     }
 }
 
@@ -18,6 +21,9 @@ package struct VerifiedAccess: Sendable, Hashable {
     package let projectID: ProjectID
     package let operation: DataOperation
     package let scope: TokenScope
+    /// The tenant to pass on as `X-Scope-OrgID`: the xScaler tenant id of a tenant's
+    /// project, else the project id.
+    package let tenant: String
 }
 
 /// Answers, for every data-plane request of one region, whether to let it through.
@@ -45,11 +51,21 @@ package final class TokenVerifier: Sendable {
 
     package func verify(_ request: VerifyRequest) async throws -> VerifiedAccess {
         let now = clock.now()
-        guard let secret = request.secret, let parsed = SecretFormat.parse(secret) else {
+        guard let secret = request.secret else {
             throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
         }
-        guard parsed.region == region else {
-            throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), "other_region", at: now)
+        // An xScaler key names no region (its tenant does); a Cockpit secret must name this one.
+        if XScalerKeyFormat.claims(secret) {
+            guard XScalerKeyFormat.isWellFormed(secret) else {
+                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
+            }
+        } else {
+            guard let parsed = SecretFormat.parse(secret) else {
+                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
+            }
+            guard parsed.region == region else {
+                throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), "other_region", at: now)
+            }
         }
         let tenants: [String]
         do {
@@ -78,10 +94,16 @@ package final class TokenVerifier: Sendable {
         if let validUntil = credential.validUntil, validUntil <= now {
             throw deny(.authenticationDenied(method: .apiKey, reason: .expired), denial("expired"), at: now)
         }
-        guard tenants.allSatisfy({ $0 == credential.projectID.rawValue }) else {
+        // A tenant's project answers to its xScaler id and to its project id alike.
+        guard tenants.allSatisfy({ $0 == credential.projectID.rawValue || $0 == credential.tenantID?.rawValue }) else {
             throw deny(
                 .permissionsDenied(action: request.operation?.description ?? "any", resource: "tenant \(tenants.joined(separator: "|"))"),
                 denial("tenant"), at: now)
+        }
+        if credential.suspended {
+            throw deny(
+                .permissionsDenied(action: request.operation?.description ?? "any", resource: "suspended tenant"), denial("suspended"),
+                at: now)
         }
         guard let operation = request.operation else {
             throw deny(
@@ -100,19 +122,22 @@ package final class TokenVerifier: Sendable {
                 .tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
                 denial("rate_limited"), at: now)
         }
-        ledger.used(credential.tokenID, at: now)
-        return VerifiedAccess(tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope)
+        ledger.used(credential.tokenID, of: credential.projectID, for: operation, bytes: request.contentLength ?? 0, at: now)
+        return VerifiedAccess(
+            tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope,
+            tenant: credential.tenantID?.rawValue ?? credential.projectID.rawValue)
     }
 
     /// Writes the last-use times and refusal counts gathered since the last flush, in one
     /// transaction; on failure they are kept for the next one.
     package func flush() async throws {
-        let (lastUsed, denials) = ledger.drain()
-        guard !lastUsed.isEmpty || !denials.isEmpty else { return }
+        let drained = ledger.drain()
+        guard !drained.lastUsed.isEmpty || !drained.denials.isEmpty || !drained.traffic.isEmpty else { return }
         do {
-            try await store.recordVerifications(lastUsed: lastUsed, denials: denials)
+            try await store.recordVerifications(
+                lastUsed: drained.lastUsed, denials: drained.denials, traffic: drained.traffic, month: clock.now().month)
         } catch {
-            ledger.restore(lastUsed: lastUsed, denials: denials)
+            ledger.restore(drained)
             throw error
         }
         let limits = limits

@@ -39,6 +39,8 @@ package enum TokendError: Error, Sendable, Equatable {
     case unavailable(resource: String, message: String)
     /// The request body is larger than the service accepts.
     case payloadTooLarge(limitBytes: Int)
+    /// `quotas_exceeded`: a plan's limit (the portal's tenant cap) is reached.
+    case limitReached(resource: String, message: String)
 
     package static func invalidArgument(_ name: String, _ reason: ArgumentProblem.Reason, _ help: String) -> TokendError {
         .invalidArguments([ArgumentProblem(name, reason, help)])

@@ -1,3 +1,5 @@
+import Crypto
+
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal, two digits a byte.
     package var hexString: String {
@@ -9,4 +11,9 @@ extension Sequence<UInt8> {
         }
         return String(decoding: text, as: UTF8.self)
     }
+}
+
+/// SHA-256 in hex, for ids derived from names (never for secrets: those are HMACed).
+package enum SHA256Hex {
+    package static func of(_ text: String) -> String { Array(SHA256.hash(data: Array(text.utf8))).hexString }
 }

@@ -23,11 +23,14 @@ package protocol TokenStore: Sendable {
     ) async throws -> Token?
     /// The token a secret's hash belongs to, as verify needs it.
     func credential(secretHash: [UInt8]) async throws -> Credential?
-    /// Raises each token's `last_used_at` to the given time (never lowers it) and appends
-    /// the counted refusals, in one transaction.
-    func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws
+    /// Raises each token's `last_used_at` to the given time (never lowers it), adds each
+    /// project's traffic to its count for `month`, and appends the counted refusals, in one
+    /// transaction.
+    func recordVerifications(
+        lastUsed: [TokenID: Timestamp], denials: [ActivityRecord], traffic: [ProjectID: Traffic], month: String
+    ) async throws
     func activity(_ query: ActivityQuery) async throws -> ActivityPage
-    /// Forgets every token and event (the test-only reset).
+    /// Forgets every token, tenant and event (the test-only reset).
     func removeAll() async throws
     /// Throws when the store cannot serve reads.
     func checkHealth() async throws
@@ -54,11 +57,20 @@ package struct Credential: Sendable, Hashable {
     package let scopes: TokenScopes
     /// The earlier of the token's expiry and, for a rotated-out secret, the end of its grace period.
     package let validUntil: Timestamp?
+    /// The xScaler tenant whose project this is, if any.
+    package let tenantID: TenantID?
+    /// The tenant is suspended: its requests are refused, its keys kept.
+    package let suspended: Bool
 
-    package init(tokenID: TokenID, projectID: ProjectID, scopes: TokenScopes, validUntil: Timestamp?) {
+    package init(
+        tokenID: TokenID, projectID: ProjectID, scopes: TokenScopes, validUntil: Timestamp?, tenantID: TenantID? = nil,
+        suspended: Bool = false
+    ) {
         self.tokenID = tokenID
         self.projectID = projectID
         self.scopes = scopes
         self.validUntil = validUntil
+        self.tenantID = tenantID
+        self.suspended = suspended
     }
 }

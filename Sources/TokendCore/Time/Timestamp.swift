@@ -144,3 +144,14 @@ package struct SystemTimeSource: TimeSource {
     package init() {}
     package func now() -> Timestamp { .now() }
 }
+
+extension Timestamp {
+    /// RFC 3339 in UTC to the second, as xScaler's portal sends: `2026-06-18T10:00:00Z`.
+    package var rfc3339Seconds: String {
+        let bytes = rfc3339Bytes
+        return String(decoding: bytes[..<19] + [UInt8(ascii: "Z")], as: UTF8.self)
+    }
+
+    /// The calendar month in UTC, `2026-12`: what usage is counted by.
+    package var month: String { String(decoding: rfc3339Bytes[..<7], as: UTF8.self) }
+}

@@ -7,7 +7,7 @@ package struct RegionTokenService: Sendable {
     package let verifier: TokenVerifier
     private let store: any TokenStore
     private let hasher: SecretHasher
-    private let clock: any TimeSource
+    package let clock: any TimeSource
 
     package init(
         region: RegionName, store: any TokenStore, hasher: SecretHasher,
@@ -31,9 +31,10 @@ package struct RegionTokenService: Sendable {
     /// Creates a token, or with an `Idempotency-Key` already used for this same request,
     /// answers the token that first create made.
     /// Idempotency keys are filed per management key: one caller's key never collides with another's.
+    /// `style`: the face whose secrets the token is issued (the xScaler portal's keys are `xag_…`).
     package func create(
         _ request: CreateTokenRequest, idempotencyKey callerKey: IdempotencyKey?,
-        by origin: RequestOrigin
+        by origin: RequestOrigin, style: SecretStyle = .cockpit
     ) async throws -> CreateOutcome {
         let key = callerKey.map { IdempotencyKey(rawValue: origin.principal.identity + ":" + $0.rawValue) }
         guard origin.principal.projects.allows(request.projectID) else {
@@ -46,7 +47,7 @@ package struct RegionTokenService: Sendable {
         if let expiresAt = request.expiresAt, expiresAt <= now {
             throw TokendError.invalidArgument("expires_at", .constraint, "expires_at must lie in the future")
         }
-        let (secret, digest) = issueSecret()
+        let (secret, digest) = issueSecret(style)
         let token = Token(
             id: TokenID.timeOrdered(at: now), projectID: request.projectID, name: request.name ?? .generated(),
             createdAt: now, updatedAt: now, scopes: request.scopes, region: region,
@@ -107,8 +108,16 @@ package struct RegionTokenService: Sendable {
     /// returns, or at the end of the requested grace period.
     package func rotate(id text: String, _ request: RotateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
         let id = try Self.parseTokenID(text)
+        return try await rotate(id: id, request, by: origin)
+    }
+
+    /// The same, for a token id already parsed; the new secret is of the token's own style.
+    package func rotate(id: TokenID, _ request: RotateTokenRequest, by origin: RequestOrigin) async throws -> IssuedToken {
         let now = clock.now()
-        let (secret, digest) = issueSecret()
+        guard let current = try await store.token(id: id), origin.principal.projects.allows(current.projectID) else {
+            throw TokendError.tokenNotFound(id.rawValue)
+        }
+        let (secret, digest) = issueSecret(SecretStyle(displayPrefix: current.secretPrefix))
         let previousValidUntil = request.gracePeriodSeconds > 0 ? now.adding(seconds: request.gracePeriodSeconds) : nil
         let token = try await store.rotate(
             id: id, visibleTo: origin.principal.projects, to: digest, at: now,
@@ -141,18 +150,37 @@ package struct RegionTokenService: Sendable {
 
     package func now() -> Timestamp { clock.now() }
 
-    private func issueSecret() -> (secret: String, digest: SecretDigest) {
-        let secret = SecretFormat.generate(region: region)
-        return (secret, SecretDigest(hash: hasher.hash(secret), displayPrefix: SecretFormat.parse(secret)!.displayPrefix))
+    /// Forgets every remembered credential: a tenant's suspension changed what verify answers
+    /// for all its tokens (rare enough that forgetting all is simpler than tracking them).
+    package func forgetCredentials() { verifier.cache.forgetAll() }
+
+    private func issueSecret(_ style: SecretStyle) -> (secret: String, digest: SecretDigest) {
+        switch style {
+        case .cockpit:
+            let secret = SecretFormat.generate(region: region)
+            return (secret, SecretDigest(hash: hasher.hash(secret), displayPrefix: SecretFormat.parse(secret)!.displayPrefix))
+        case .xscaler:
+            let secret = XScalerKeyFormat.generate()
+            return (secret, SecretDigest(hash: hasher.hash(secret), displayPrefix: XScalerKeyFormat.displayPrefix(of: secret)))
+        }
     }
 
-    private func record(_ kind: ActivityKind, _ token: Token, _ origin: RequestOrigin, at time: Timestamp) -> ActivityRecord {
+    func record(_ kind: ActivityKind, _ token: Token, _ origin: RequestOrigin, at time: Timestamp) -> ActivityRecord {
         ActivityRecord(
             at: time, kind: kind, tokenID: token.id, projectID: token.projectID,
-            actor: origin.principal.keyPrefix, requestID: origin.requestID)
+            actor: origin.principal.keyPrefix, requestID: origin.requestID, actorEmail: origin.actorEmail,
+            details: ActivityDetails(metadata: ["display_name": token.name.rawValue, "prefix": token.secretPrefix]))
     }
 
     private static func parseTokenID(_ text: String) throws(TokendError) -> TokenID {
         try TokenID.parse(text, argument: "token_id")
     }
+}
+
+extension RegionTokenService {
+    /// A token as stored, whoever may see it: for callers that check access themselves.
+    package func storedToken(_ id: TokenID) async throws -> Token? { try await store.token(id: id) }
+
+    /// Forgets one token's remembered credentials, after a change made beside this service.
+    package func forgetCredential(_ id: TokenID) { verifier.cache.forget(id) }
 }

@@ -56,3 +56,8 @@ enum JSONField {
         }
     }
 }
+
+extension Unicode.Scalar {
+    /// C0 and C1 control characters (NUL, newlines, escape…): never part of a name.
+    package var isControl: Bool { properties.generalCategory == .control }
+}

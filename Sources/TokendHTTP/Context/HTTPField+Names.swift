@@ -9,6 +9,7 @@ extension HTTPField.Name {
     static let tokendOperation = HTTPField.Name("X-Tokend-Operation")!
     static let originalURI = HTTPField.Name("X-Original-URI")!
     static let originalMethod = HTTPField.Name("X-Original-Method")!
+    static let originalContentLength = HTTPField.Name("X-Original-Content-Length")!
     static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
     static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!

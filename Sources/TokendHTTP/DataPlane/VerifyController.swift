@@ -19,21 +19,28 @@ struct VerifyController {
             let access = try await verifier.verify(
                 VerifyRequest(
                     secret: BearerSecret.presented(in: request), tenant: request.headers[.scopeOrgID],
-                    operation: try DataOperation.of(request, query: query)))
+                    operation: try DataOperation.of(request, query: query), contentLength: Self.originalContentLength(of: request)))
             var json = JSONWriter()
             json.object { json in
                 json.field("operation", access.operation.description)
                 json.field("project_id", access.projectID.rawValue)
                 json.field("scope", access.scope.rawValue)
+                json.field("tenant", access.tenant)
                 json.field("token_id", access.tokenID.rawValue)
             }
             var response = Response.json(json)
             // Headers the proxy can copy onto the request it lets through.
             response.headers[.tokenID] = access.tokenID.rawValue
-            response.headers[.scopeOrgID] = access.projectID.rawValue
+            response.headers[.scopeOrgID] = access.tenant
             return response
         } catch let error as TokendError {
             return mode.refusal(error)
         }
+    }
+
+    /// The size of the body the proxy holds back: nginx passes it as `X-Original-Content-Length`
+    /// (its auth subrequest has no body), Traefik as the request's own `Content-Length`.
+    private static func originalContentLength(of request: Request) -> Int64? {
+        (request.headers[.originalContentLength] ?? request.headers[.contentLength]).flatMap { Int64($0) }.map { max(0, $0) }
     }
 }

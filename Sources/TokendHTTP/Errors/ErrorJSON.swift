@@ -13,6 +13,7 @@ extension TokendError {
         case .tooManyRequests: .tooManyRequests
         case .unavailable: .serviceUnavailable
         case .payloadTooLarge: .contentTooLarge
+        case .limitReached: .forbidden
         }
     }
 
@@ -65,6 +66,10 @@ extension TokendError {
             case .payloadTooLarge(let limitBytes):
                 json.field("message", "the request body is larger than \(limitBytes) bytes")
                 json.field("type", "payload_too_large")
+            case .limitReached(let resource, let message):
+                json.field("message", message)
+                json.field("resource", resource)
+                json.field("type", "quotas_exceeded")
             }
         }
         return writer

@@ -10,11 +10,15 @@ package struct FrontDoor: Sendable {
     package let backends: [RegionName: any RegionBackend]
     package let access: ManagementAccess
     package let files: ServedFiles
+    /// xScaler's portal, served at the root beside the Cockpit paths; nil where no region
+    /// is served in this process (a gateway's regions serve their own).
+    package let portal: PortalFace?
 
-    package init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled) {
+    package init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled, portal: PortalFace? = nil) {
         self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
         self.access = access
         self.files = files
+        self.portal = portal
     }
 
     var servedRegions: [RegionName] { backends.keys.sorted() }
@@ -42,6 +46,7 @@ package struct FrontDoor: Sendable {
                 try await routeVerify(request, context: context)
             }
         }
+        if let portal { PortalController(face: portal).addRoutes(to: router) }
         OperationsEndpoints(frontDoor: self).addRoutes(to: router)
         TestEndpoints(frontDoor: self).addRoutes(to: router)
         return router
@@ -51,6 +56,9 @@ package struct FrontDoor: Sendable {
     /// asked about another's secrets. The region checks the secret whole; here, one without a
     /// readable hint, or of a region not served here, is refused without any lookup.
     func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        if let secret = BearerSecret.presented(in: request), XScalerKeyFormat.claims(secret) {
+            return try await routeKeyVerify(request, context: context)
+        }
         guard let secret = BearerSecret.presented(in: request), let region = SecretFormat.region(of: secret) else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
         }
@@ -62,6 +70,35 @@ package struct FrontDoor: Sendable {
         } catch let error as TokendError {
             // A region that cannot answer is still answered in the proxy's terms (nginx mode).
             return VerifyMode(request).refusal(error)
+        }
+    }
+
+    /// Sends an xScaler key's verify to its tenant's region: the key names no region, its
+    /// `X-Scope-OrgID` does, through the portal's directory. A tenant header that is not an
+    /// xScaler id (absent, malformed, or the tenant's project UUID) goes to every region in
+    /// turn until one knows the key; the first region answers a header that none can read.
+    func routeKeyVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        let mode = VerifyMode(request)
+        let tenant = request.headers[.scopeOrgID].flatMap { $0.split(separator: "|").first }.flatMap(TenantID.init)
+        do {
+            if let tenant, let portal {
+                guard let backend = backends[try await portal.portal.region(of: tenant).region] else {
+                    return mode.refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
+                }
+                return try await backend.verify(request, context: context)
+            }
+            var answer: Response?
+            for backend in servedBackends {
+                let response = try await backend.verify(request, context: context)
+                if response.status != .unauthorized { return response }
+                answer = answer ?? response
+            }
+            return answer ?? mode.refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
+        } catch TokendError.notFound {
+            // No region holds the tenant: the key cannot be one of its keys.
+            return mode.refusal(.authenticationDenied(method: .apiKey, reason: .notFound))
+        } catch let error as TokendError {
+            return mode.refusal(error)
         }
     }
 

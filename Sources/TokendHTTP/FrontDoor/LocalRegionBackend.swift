@@ -7,6 +7,8 @@ import TokendCore
 /// requests reach its service with no HTTP hop and are routed once.
 package struct LocalRegionBackend: RegionBackend {
     package let service: RegionTokenService
+    /// The region's xScaler tenants, over the same store.
+    package let tenants: RegionTenantService?
     private let tokensController: TokensController
     private let verifyController: VerifyController
     private let usageFlushInterval: Duration
@@ -15,10 +17,11 @@ package struct LocalRegionBackend: RegionBackend {
     /// `usageFlushInterval`: how often verify's last-use times and refusal counts are written.
     /// `clock`: the service's clock when test suites may set it (open mode), else nil.
     package init(
-        service: RegionTokenService, access: ManagementAccess, usageFlushInterval: Duration = .seconds(1),
-        clock: AdjustableClock? = nil
+        service: RegionTokenService, tenants: RegionTenantService? = nil, access: ManagementAccess,
+        usageFlushInterval: Duration = .seconds(1), clock: AdjustableClock? = nil
     ) {
         self.service = service
+        self.tenants = tenants
         self.adjustableClock = clock
         self.tokensController = TokensController(service: service, access: access)
         self.verifyController = VerifyController(verifier: service.verifier)

@@ -2,7 +2,7 @@ import GRDB
 import TokendCore
 
 extension ActivityEvent {
-    static let columns = "id, at, kind, token_id, project_id, actor, request_id, count, reason"
+    static let columns = "id, at, kind, token_id, project_id, actor, request_id, count, reason, actor_email, details"
 
     init(row: Row, region: RegionName) throws {
         guard let kind = ActivityKind(rawValue: row[2]) else {
@@ -12,7 +12,8 @@ extension ActivityEvent {
             id: row[0],
             record: ActivityRecord(
                 at: Timestamp(microsecondsSinceEpoch: row[1]), kind: kind, tokenID: (row[3] as String?).flatMap(TokenID.init),
-                projectID: (row[4] as String?).flatMap(ProjectID.init), actor: row[5], requestID: row[6], count: row[7], reason: row[8]),
+                projectID: (row[4] as String?).flatMap(ProjectID.init), actor: row[5], requestID: row[6], count: row[7], reason: row[8],
+                actorEmail: row[9], details: (row[10] as String?).flatMap(ActivityDetails.init(json:))),
             region: region)
     }
 }

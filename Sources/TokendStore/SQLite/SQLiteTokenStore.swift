@@ -166,20 +166,27 @@ package final class SQLiteTokenStore: TokenStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT id, project_id, scopes, expires_at, NULL FROM token WHERE secret_hash = ?1
-                        UNION ALL
-                        SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
-                        LIMIT 1
+                        SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id, tenant.suspended FROM (
+                            SELECT id, project_id, scopes, expires_at, NULL AS valid_until FROM token WHERE secret_hash = ?1
+                            UNION ALL
+                            SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
+                            LIMIT 1
+                        ) AS found
+                        -- The tenant whose project it is, if any: one lookup in its unique index.
+                        LEFT JOIN tenant ON tenant.project_id = found.project_id AND tenant.deleted_at IS NULL
                         """), arguments: [hash])
             guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
             let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
             return Credential(
                 tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
-                validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) })
+                validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) },
+                tenantID: (row[5] as String?).flatMap(TenantID.init), suspended: (row[6] as Int64?) == 1)
         }
     }
 
-    package func recordVerifications(lastUsed: [TokenID: Timestamp], denials: [ActivityRecord]) async throws {
+    package func recordVerifications(
+        lastUsed: [TokenID: Timestamp], denials: [ActivityRecord], traffic: [ProjectID: Traffic], month: String
+    ) async throws {
         try await write { db in
             let raise = try db.makeStatement(
                 sql: """
@@ -190,6 +197,19 @@ package final class SQLiteTokenStore: TokenStore {
             }
             let insert = try db.makeStatement(sql: ActivityRecord.insertSQL)
             for denial in denials { try insert.execute(arguments: denial.insertArguments) }
+            if !traffic.isEmpty {
+                let add = try db.makeStatement(
+                    sql: """
+                        INSERT INTO traffic (project_id, month, writes, reads, bytes_pushed, log_bytes_pushed) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (project_id, month) DO UPDATE SET
+                            writes = writes + excluded.writes, reads = reads + excluded.reads,
+                            bytes_pushed = bytes_pushed + excluded.bytes_pushed, log_bytes_pushed = log_bytes_pushed + excluded.log_bytes_pushed
+                        """)
+                for (project, counted) in traffic {
+                    try add.execute(
+                        arguments: [project.rawValue, month, counted.writes, counted.reads, counted.bytesPushed, counted.logBytesPushed])
+                }
+            }
         }
     }
 
@@ -209,7 +229,12 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func removeAll() async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM token; DELETE FROM activity; DELETE FROM idempotency") }
+        try await write { db in
+            try db.execute(
+                sql:
+                    "DELETE FROM token; DELETE FROM activity; DELETE FROM idempotency; DELETE FROM tenant; DELETE FROM revoked_key; DELETE FROM traffic"
+            )
+        }
     }
 
     package func checkHealth() async throws {
@@ -260,7 +285,7 @@ package final class SQLiteTokenStore: TokenStore {
 
     /// Hot statements go through `cachedStatement`: prepared once per connection, not per call.
     /// The row is decoded where the cursor stands (`Row.fetchOne` would copy it first).
-    private func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
+    func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue])
         return try rows.next().map { try Token(row: $0, region: region) }
     }
@@ -269,7 +294,7 @@ package final class SQLiteTokenStore: TokenStore {
     /// CPU-bound (index lookups in pages the OS has cached; WAL readers never wait for the
     /// writer), and the async API's hops to GRDB's dispatch queues and back cost more CPU
     /// than the read itself.
-    private func read<Value>(_ body: (Database) throws -> Value) throws -> Value {
+    func read<Value>(_ body: (Database) throws -> Value) throws -> Value {
         try mapStorageErrors {
             if let readers, let value = try readers.read(isolated: true, body) { return value }
             return try database.read(body)
@@ -278,14 +303,14 @@ package final class SQLiteTokenStore: TokenStore {
 
     /// A read of a single statement, which is consistent on its own: it skips the
     /// BEGIN/COMMIT that `read` wraps around several.
-    private func readOneStatement<Value>(_ body: (Database) throws -> Value) throws -> Value {
+    func readOneStatement<Value>(_ body: (Database) throws -> Value) throws -> Value {
         try mapStorageErrors {
             if let readers, let value = try readers.read(isolated: false, body) { return value }
             return try database.unsafeRead(body)
         }
     }
 
-    private func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+    func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
         try await mapStorageErrors { try await writes.write(body) }
     }
 

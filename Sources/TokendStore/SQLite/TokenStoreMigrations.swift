@@ -74,6 +74,48 @@ enum TokenStoreMigrations {
                     END;
                     """)
         }
+        migrator.registerMigration("v5: xScaler tenants, revoked keys, traffic, portal audit fields") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant (
+                        id           TEXT    NOT NULL PRIMARY KEY, -- xs_<org slug>_<8>
+                        project_id   TEXT    NOT NULL UNIQUE,      -- its keys' project; verify joins on it
+                        org_id       TEXT    NOT NULL,
+                        display_name TEXT    NOT NULL,
+                        environment  TEXT    NOT NULL,
+                        created_at   INTEGER NOT NULL,
+                        suspended    INTEGER NOT NULL DEFAULT 0,
+                        deleted_at   INTEGER                       -- kept, so an id is never reused
+                    ) STRICT;
+                    CREATE INDEX tenant_by_org ON tenant (org_id, created_at, id);
+                    -- Keys revoked through the portal: gone from token (so verify cannot find
+                    -- them), kept here for GET /tenants/{id}/keys/{key_id}.
+                    CREATE TABLE revoked_key (
+                        id            TEXT    NOT NULL PRIMARY KEY,
+                        project_id    TEXT    NOT NULL,
+                        name          TEXT    NOT NULL,
+                        created_at    INTEGER NOT NULL,
+                        updated_at    INTEGER NOT NULL,
+                        scopes        INTEGER NOT NULL,
+                        secret_prefix TEXT    NOT NULL,
+                        expires_at    INTEGER,
+                        last_used_at  INTEGER,
+                        revoked_at    INTEGER NOT NULL
+                    ) STRICT;
+                    -- What verify let through, per project and calendar month (UTC).
+                    CREATE TABLE traffic (
+                        project_id       TEXT    NOT NULL,
+                        month            TEXT    NOT NULL, -- 2026-12
+                        writes           INTEGER NOT NULL,
+                        reads            INTEGER NOT NULL,
+                        bytes_pushed     INTEGER NOT NULL,
+                        log_bytes_pushed INTEGER NOT NULL,
+                        PRIMARY KEY (project_id, month)
+                    ) STRICT, WITHOUT ROWID;
+                    ALTER TABLE activity ADD COLUMN actor_email TEXT;
+                    ALTER TABLE activity ADD COLUMN details TEXT; -- JSON: metadata, before, after
+                    """)
+        }
         return migrator
     }
 }

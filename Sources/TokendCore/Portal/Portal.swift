@@ -1,0 +1,202 @@
+import Synchronization
+
+/// The xScaler portal over every region: sign-in, the tenant directory (tenant id →
+/// region), and the answers that need every region (lists, the plan's tenant cap, the
+/// activity log, the summary). Each tenant's own requests go to its region's service.
+package final class Portal: Sendable {
+    package let access: PortalAccess
+    private let regions: [RegionName: RegionTenantService]
+    package let defaultRegion: RegionName
+    /// Tenants never move, so an entry once found stays true.
+    private let directory = Mutex([TenantID: RegionName]())
+    /// Members invited since the start, by organisation (the configured users are in `access`).
+    private let invited = Mutex([OrganizationID: [PortalMember]]())
+    /// Open-mode users seen signing in, by organisation.
+    private let signedIn = Mutex([OrganizationID: [String: PortalRole]]())
+
+    package init(access: PortalAccess, regions: [RegionTenantService], defaultRegion: RegionName? = nil) {
+        self.access = access
+        self.regions = Dictionary(uniqueKeysWithValues: regions.map { ($0.region, $0) })
+        self.defaultRegion = defaultRegion ?? regions.map(\.region).min()!
+    }
+
+    package var servedRegions: [RegionName] { regions.keys.sorted() }
+
+    // MARK: Users
+
+    package func signIn(email: String, password: String) throws(TokendError) -> PortalUser {
+        let user = try access.signIn(email: email, password: password)
+        if access.isOpen { signedIn.withLock { $0[user.organization.id, default: [:]][user.email] = user.role } }
+        return user
+    }
+
+    /// The organisation's members: configured users (or, in open mode, those who signed in) and invitations.
+    package func members(by caller: PortalCaller) -> [PortalMember] {
+        let organization = caller.organization.id
+        var members = access.members(of: organization).map { PortalMember(email: $0.email, role: $0.role, organization: organization) }
+        if access.isOpen {
+            let seen = signedIn.withLock { $0[organization] ?? [:] }
+            members += seen.keys.sorted().map { PortalMember(email: $0, role: seen[$0]!, organization: organization) }
+        }
+        let known = Set(members.map { $0.email.lowercased() })
+        return members + invited.withLock { $0[organization] ?? [] }.filter { !known.contains($0.email.lowercased()) }
+    }
+
+    package func invite(email: String, role: PortalRole, by caller: PortalCaller) throws(TokendError) -> PortalMember {
+        try caller.require(.administer)
+        guard email.utf8.count <= 254, email.split(separator: "@", omittingEmptySubsequences: false).count == 2,
+            !email.hasPrefix("@"), !email.hasSuffix("@"),
+            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.isControl })
+        else { throw .invalidArgument("email", .format, "email must be an address like someone@example.com") }
+        if members(by: caller).contains(where: { $0.email.lowercased() == email.lowercased() }) {
+            throw .conflict(message: "\(email) is already a member of the organisation")
+        }
+        let member = PortalMember(email: email, role: role, organization: caller.organization.id)
+        invited.withLock { $0[caller.organization.id, default: []].append(member) }
+        return member
+    }
+
+    // MARK: Tenants
+
+    /// Creates a tenant in the region asked for (or the default one), within the plan's cap.
+    package func create(_ new: NewTenant, by caller: PortalCaller) async throws -> Tenant {
+        try caller.require(.write)
+        let region = try region(named: new.region)
+        if let cap = caller.organization.plan.maximumTenants {
+            let count = try await tenants(by: caller).count
+            guard count < cap else {
+                throw TokendError.limitReached(
+                    resource: "tenants",
+                    message: "the \(caller.organization.plan.id) plan allows at most \(cap) tenants; this organisation has \(count)")
+            }
+        }
+        let tenant = try await region.create(new, by: caller)
+        directory.withLock { $0[tenant.id] = tenant.region }
+        return tenant
+    }
+
+    /// Every region's tenants of the caller's organisation, oldest first; a region that
+    /// cannot answer fails the list (503 naming it) rather than hiding its tenants.
+    package func tenants(by caller: PortalCaller) async throws -> [Tenant] {
+        let found = try await everyRegion { try await $0.tenants(of: caller) }.flatMap { $0 }
+        directory.withLock { directory in for tenant in found { directory[tenant.id] = tenant.region } }
+        return found.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// The service of the region a tenant lives in, from the directory or by asking every
+    /// region. A tenant no region holds is "not found"; while a region cannot answer, one
+    /// not found elsewhere is 503 (it may live there).
+    package func region(of id: TenantID) async throws -> RegionTenantService {
+        if let known = directory.withLock({ $0[id] }), let service = regions[known] { return service }
+        var unreachable: [RegionName] = []
+        for (name, service) in regions.sorted(by: { $0.key < $1.key }) {
+            do {
+                if try await service.holds(id) {
+                    directory.withLock { $0[id] = name }
+                    return service
+                }
+            } catch {
+                unreachable.append(name)
+            }
+        }
+        guard unreachable.isEmpty else {
+            throw TokendError.unavailable(
+                resource: "regions",
+                message: "tenant \(id) may live in a region that cannot answer now: \(unreachable.map(\.rawValue).joined(separator: ", "))")
+        }
+        throw TokendError.notFound(resource: "tenant", resourceID: id.rawValue)
+    }
+
+    /// The tenant's region service, parsing a path's id.
+    package func region(ofTenant text: String) async throws -> (RegionTenantService, TenantID) {
+        let id = try TenantID.parse(text)
+        return (try await region(of: id), id)
+    }
+
+    // MARK: Activity and summary
+
+    /// The organisation's events across regions, newest first, and where the next page starts.
+    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> (
+        events: [TenantEvent], next: ActivityCursor?
+    ) {
+        var query = query
+        query.organization = caller.organization.id
+        let services: [RegionTenantService]
+        if let tenant = query.tenant {
+            // Only the tenant's region has its events; an unknown or foreign tenant has none.
+            guard let service = try? await region(of: tenant), (try? await service.tenant(tenant, by: caller)) != nil else {
+                return ([], nil)
+            }
+            services = [service]
+        } else {
+            services = regions.values.sorted { $0.region < $1.region }
+        }
+        var events: [TenantEvent] = []
+        for service in services {
+            do {
+                events += try await service.activity(query)
+            } catch {
+                throw Self.unavailable(service.region, error)
+            }
+        }
+        events.sort { $0.cursor > $1.cursor }
+        let page = Array(events.prefix(query.limit))
+        return (page, events.count > query.limit ? page.last?.cursor : nil)
+    }
+
+    package func summary(by caller: PortalCaller) async throws -> OrganizationSummary {
+        let tenants = try await tenants(by: caller).count
+        let logBytes = try await everyRegion { try await $0.logBytesPushed(by: caller) }.reduce(0, +)
+        return OrganizationSummary(plan: caller.organization.plan, tenants: tenants, logBytesPushedThisMonth: logBytes)
+    }
+
+    // MARK: Helpers
+
+    private func region(named name: String?) throws(TokendError) -> RegionTenantService {
+        guard let name else { return regions[defaultRegion]! }
+        guard let region = RegionName(name), let service = regions[region] else {
+            throw .invalidArgument(
+                "region", .constraint,
+                "unknown region '\(name.prefix(64))'; served regions: \(servedRegions.map(\.rawValue).joined(separator: ", "))")
+        }
+        return service
+    }
+
+    private func everyRegion<Value: Sendable>(_ body: (RegionTenantService) async throws -> Value) async throws -> [Value] {
+        var values: [Value] = []
+        for service in regions.values.sorted(by: { $0.region < $1.region }) {
+            do {
+                values.append(try await body(service))
+            } catch {
+                throw Self.unavailable(service.region, error)
+            }
+        }
+        return values
+    }
+
+    /// A region's failure in an answer that needs every region: a contract error passes
+    /// as it is; a store or transport failure is 503 naming the region.
+    private static func unavailable(_ region: RegionName, _ error: any Error) -> any Error {
+        if let error = error as? TokendError, case .unavailable = error {
+            return TokendError.unavailable(resource: "region \(region)", message: "region \(region) cannot answer now")
+        }
+        return error
+    }
+}
+
+/// A member of an organisation, as `/org/members` lists it.
+package struct PortalMember: Sendable, Hashable {
+    package let email: String
+    package let role: PortalRole
+    package let organization: OrganizationID
+
+    /// `usr_` and the first 24 hex digits of the email's SHA-256: stable, and no store needed.
+    package var id: String { "usr_" + String(SHA256Hex.of(email.lowercased()).prefix(24)) }
+}
+
+/// The organisation's summary: its plan and what tokend counts.
+package struct OrganizationSummary: Sendable, Hashable {
+    package let plan: Plan
+    package let tenants: Int
+    package let logBytesPushedThisMonth: Int64
+}

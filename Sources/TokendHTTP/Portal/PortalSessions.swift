@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+import JWTKit
+import TokendCore
+
+/// The portal's sign-in tokens: HS256 JWTs of 30 minutes (as xScaler documents them), with
+/// `sub` the organisation id, `email`, `org_id`, `role`, `iat` and `exp`. Signed and checked
+/// by jwt-kit; the expiry is checked against the portal's clock, so a test that moves the
+/// clock moves sign-ins too.
+package struct PortalSessions: Sendable {
+    package static let lifetimeSeconds = 30 * 60
+    package static let minimumKeyBytes = 32
+
+    private let keys: JWTKeyCollection
+    private let clock: any TimeSource
+
+    package init(keyBytes: [UInt8], clock: any TimeSource = SystemTimeSource()) async {
+        self.keys = await JWTKeyCollection().add(hmac: HMACKey(key: SymmetricKey(data: keyBytes)), digestAlgorithm: .sha256)
+        self.clock = clock
+    }
+
+    struct Claims: JWTPayload {
+        let sub: SubjectClaim
+        let email: String
+        let org_id: String
+        let role: String
+        let iat: IssuedAtClaim
+        let exp: ExpirationClaim
+
+        /// The signature is jwt-kit's to check; the expiry is checked after, on the portal's clock.
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    /// A token for a user who just signed in.
+    package func issue(for user: PortalUser) async throws -> String {
+        let now = clock.now()
+        let seconds = Double(now.microsecondsSinceEpoch / 1_000_000)
+        return try await keys.sign(
+            Claims(
+                sub: SubjectClaim(value: user.organization.id.rawValue), email: user.email, org_id: user.organization.id.rawValue,
+                role: user.role.rawValue, iat: IssuedAtClaim(value: Date(timeIntervalSince1970: seconds)),
+                exp: ExpirationClaim(value: Date(timeIntervalSince1970: seconds + Double(Self.lifetimeSeconds)))))
+    }
+
+    /// The claims of a token we signed that has not expired; anything else is 401.
+    func verify(_ token: String) async throws(TokendError) -> (email: String, organization: OrganizationID, role: PortalRole) {
+        let claims: Claims
+        do {
+            claims = try await keys.verify(token, as: Claims.self)
+        } catch {
+            throw .authenticationDenied(method: .jwt, reason: .invalidArgument)
+        }
+        let now = Double(clock.now().microsecondsSinceEpoch) / 1_000_000
+        guard claims.exp.value.timeIntervalSince1970 > now else { throw .authenticationDenied(method: .jwt, reason: .expired) }
+        guard let organization = OrganizationID(claims.org_id), claims.sub.value == claims.org_id,
+            let role = PortalRole(rawValue: claims.role)
+        else { throw .authenticationDenied(method: .jwt, reason: .invalidArgument) }
+        return (claims.email, organization, role)
+    }
+}

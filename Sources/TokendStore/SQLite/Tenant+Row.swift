@@ -1,0 +1,18 @@
+import GRDB
+import TokendCore
+
+/// The columns a `Tenant` is read from, in the order `Tenant(row:region:)` expects.
+let tenantColumns = "id, project_id, org_id, display_name, environment, created_at, suspended"
+
+extension Tenant {
+    init(row: Row, region: RegionName) throws {
+        guard let id = TenantID(row[0] as String), let projectID = ProjectID(row[1] as String),
+            let organizationID = OrganizationID(row[2] as String)
+        else {
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "tenant row holds a value tokend never writes")
+        }
+        self.init(
+            id: id, projectID: projectID, organizationID: organizationID, displayName: row[3], environment: row[4],
+            region: region, createdAt: Timestamp(microsecondsSinceEpoch: row[5]), status: (row[6] as Int64) == 1 ? .suspended : .active)
+    }
+}
