@@ -27,6 +27,6 @@ struct Gateway: AsyncParsableCommand {
                         readTimeoutMilliseconds: definition.readTimeoutMilliseconds))
             }
         }
-        try await options.serve(backends, access: access)
+        try await options.serve(backends, access: access, definitions: definitions, portalKey: .sharedWithGateway)
     }
 }

@@ -18,6 +18,6 @@ struct Region: AsyncParsableCommand {
     func run() async throws {
         let access = try options.managementAccess()
         let backends = try await options.openLocalRegions([RegionName(region)!], access: access)
-        try await options.serve(backends, access: access)
+        try await options.serve(backends, access: access, portalKey: .sharedWithGateway)
     }
 }

@@ -93,22 +93,43 @@ struct ServerOptions: ParsableArguments {
         }
     }
 
-    /// The portal over the regions served in this process, if any: a gateway's regions serve their own.
-    func portalFace(over backends: [any RegionBackend], definitions: [RegionDefinition]) async throws -> PortalFace? {
-        let local = backends.compactMap { $0 as? LocalRegionBackend }
-        let tenants = local.compactMap(\.tenants)
+    /// How the portal's JWT key is chosen when `--jwt-key-file` is not given.
+    enum PortalKeyDefault {
+        /// A new random key each start: `serve`, where nothing else checks the tokens.
+        case random
+        /// A gateway and its region servers must agree on the key. In open mode (anyone may
+        /// sign in anyway) they use a well-known one, so they agree with no setup; in keys mode
+        /// `--jwt-key-file` is required.
+        case sharedWithGateway
+    }
+
+    func portalKeyBytes(_ fallback: PortalKeyDefault) throws -> [UInt8] {
+        if let jwtKeyFile { return try HashKeyFile.loadOrCreate(path: jwtKeyFile) }
+        switch (fallback, auth) {
+        case (.random, _): return SecretHasher.generateKeyBytes()
+        case (.sharedWithGateway, .open): return Array(SHA256Hex.of("tokend open-mode portal sign-in key").utf8.prefix(32))
+        case (.sharedWithGateway, .keys):
+            throw ValidationError("--auth keys: a gateway and its region servers need the same --jwt-key-file for the portal")
+        }
+    }
+
+    /// The portal over these regions: local ones in this process, remote ones through their
+    /// servers' portal API, signed in with the same key.
+    func portalFace(over backends: [any RegionBackend], definitions: [RegionDefinition], keyDefault: PortalKeyDefault) async throws
+        -> PortalFace?
+    {
+        guard !backends.isEmpty else { return nil }
+        // Sign-ins follow the first local region's clock, so a test that moves it moves their expiry too.
+        let clock = backends.compactMap { ($0 as? LocalRegionBackend)?.service.clock }.first ?? SystemTimeSource()
+        let sessions = PortalSessions(keyBytes: try portalKeyBytes(keyDefault), clock: clock)
+        let tenants = backends.compactMap { $0.tenants(signingWith: sessions) }
         guard !tenants.isEmpty else { return nil }
-        let keyBytes = try jwtKeyFile.map { try HashKeyFile.loadOrCreate(path: $0) } ?? SecretHasher.generateKeyBytes()
         var hosts: [RegionName: RegionHosts] = [:]
         for definition in definitions {
             hosts[definition.name] = RegionHosts(
                 edge: definition.edge ?? definition.name.rawValue, baseDomain: definition.baseDomain ?? RegionHosts.defaultBaseDomain)
         }
-        // Sign-ins follow the first region's clock, so a test that moves it moves their expiry too.
-        let clock = local.first.map(\.service.clock) ?? SystemTimeSource()
-        return PortalFace(
-            portal: Portal(access: try portalAccess(), regions: tenants), sessions: await PortalSessions(keyBytes: keyBytes, clock: clock),
-            hosts: hosts)
+        return PortalFace(portal: Portal(access: try portalAccess(), regions: tenants), sessions: sessions, hosts: hosts)
     }
 
     func managementAccess() throws -> ManagementAccess {
@@ -144,7 +165,10 @@ struct ServerOptions: ParsableArguments {
 extension ServerOptions {
     /// Serves these regions behind one front door until SIGTERM or SIGINT. The backends'
     /// stores and clients are the application's services: closed when it stops, however it stops.
-    func serve(_ backends: [any RegionBackend], access: ManagementAccess, definitions: [RegionDefinition] = []) async throws {
+    func serve(
+        _ backends: [any RegionBackend], access: ManagementAccess, definitions: [RegionDefinition] = [],
+        portalKey: PortalKeyDefault = .random
+    ) async throws {
         let logger = logger()
         logger.info(
             "serving",
@@ -156,7 +180,8 @@ extension ServerOptions {
         let host = host
         let app = buildApplication(
             frontDoor: FrontDoor(
-                backends: backends, access: access, files: files, portal: try await portalFace(over: backends, definitions: definitions)),
+                backends: backends, access: access, files: files,
+                portal: try await portalFace(over: backends, definitions: definitions, keyDefault: portalKey)),
             listen: ListenSettings(host: host, port: port), logger: logger
         ) { port in
             // The one line a test fixture reads to find the server (logs go to standard error).

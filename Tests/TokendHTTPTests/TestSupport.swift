@@ -27,26 +27,37 @@ struct TestServer {
     let access: ManagementAccess
     let regionFrontDoor: FrontDoor
     let services: [RegionTokenService]
+    /// Signs the portal's JWTs, for the region servers and the gateway alike (they share the key).
+    let sessions: PortalSessions
+    let portalAccess: PortalAccess
+    static let portalKey = Array(repeating: UInt8(9), count: 32)
 
     /// `adjustableClocks`: each region gets its own `AdjustableClock`, as `tokend serve` in
     /// open mode does, for the clock endpoint (then `clock` is not used).
+    /// `portalAccess`: who signs in to the portal (open mode's one organisation by default).
     init(
         access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited,
-        adjustableClocks: Bool = false
+        adjustableClocks: Bool = false, portalAccess: PortalAccess = .open(Organization(displayName: "Default", plan: .scale))
     ) throws {
         let clocks = Self.regions.map { _ in adjustableClocks ? AdjustableClock() : nil }
-        services = try zip(Self.regions, clocks).map { region, adjustable in
-            RegionTokenService(
-                region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: Self.hasher,
-                clock: adjustable ?? clock, limits: limits)
+        let stores = try Self.regions.map { try SQLiteTokenStore.inMemory(region: $0) }
+        services = zip(stores, clocks).map { store, adjustable in
+            RegionTokenService(region: store.region, store: store, hasher: Self.hasher, clock: adjustable ?? clock, limits: limits)
         }
         self.access = access
+        self.portalAccess = portalAccess
+        self.sessions = PortalSessions(keyBytes: Self.portalKey, clock: clocks.first.flatMap { $0 } ?? clock)
         // Tests flush verify usage themselves (flushUsage), so the background flush must not race them.
-        self.regionFrontDoor = FrontDoor(
-            backends: zip(services, clocks).map { service, adjustable in
-                LocalRegionBackend(service: service, access: access, usageFlushInterval: .seconds(3600), clock: adjustable)
-            },
-            access: access)
+        let backends = zip(zip(services, stores), clocks).map { pair, adjustable in
+            LocalRegionBackend(
+                service: pair.0, tenants: RegionTenantService(tokens: pair.0, store: pair.1, clock: adjustable ?? clock), access: access,
+                usageFlushInterval: .seconds(3600), clock: adjustable)
+        }
+        self.regionFrontDoor = FrontDoor(backends: backends, access: access, portal: Self.portal(over: backends, portalAccess, sessions))
+    }
+
+    static func portal(over backends: [any RegionBackend], _ access: PortalAccess, _ sessions: PortalSessions) -> PortalFace {
+        PortalFace(portal: Portal(access: access, regions: backends.compactMap { $0.tenants(signingWith: sessions) }), sessions: sessions)
     }
 
     /// What the usage flush service does every second, done now.
@@ -65,7 +76,8 @@ struct TestServer {
                         region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
                         connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
                 }
-                try await Self.application(FrontDoor(backends: remotes, access: access)).test(.router, body)
+                let gateway = FrontDoor(backends: remotes, access: access, portal: Self.portal(over: remotes, portalAccess, sessions))
+                try await Self.application(gateway).test(.router, body)
             }
         }
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// activity log, the summary). Each tenant's own requests go to its region's service.
 package final class Portal: Sendable {
     package let access: PortalAccess
-    private let regions: [RegionName: RegionTenantService]
+    private let regions: [RegionName: any TenantRegion]
     package let defaultRegion: RegionName
     /// Tenants never move, so an entry once found stays true.
     private let directory = Mutex([TenantID: RegionName]())
@@ -14,7 +14,7 @@ package final class Portal: Sendable {
     /// Open-mode users seen signing in, by organisation.
     private let signedIn = Mutex([OrganizationID: [String: PortalRole]]())
 
-    package init(access: PortalAccess, regions: [RegionTenantService], defaultRegion: RegionName? = nil) {
+    package init(access: PortalAccess, regions: [any TenantRegion], defaultRegion: RegionName? = nil) {
         self.access = access
         self.regions = Dictionary(uniqueKeysWithValues: regions.map { ($0.region, $0) })
         self.defaultRegion = defaultRegion ?? regions.map(\.region).min()!
@@ -59,11 +59,13 @@ package final class Portal: Sendable {
     // MARK: Tenants
 
     /// Creates a tenant in the region asked for (or the default one), within the plan's cap.
-    package func create(_ new: NewTenant, by caller: PortalCaller) async throws -> Tenant {
+    /// `only`: the one region a gateway asks this server about (`X-Tokend-Region`).
+    package func create(_ new: NewTenant, by caller: PortalCaller, only: RegionName? = nil) async throws -> Tenant {
         try caller.require(.write)
-        let region = try region(named: new.region)
+        let region = try region(named: new.region ?? only?.rawValue)
+        if let only, region.region != only { throw TokendError.notFound(resource: "region", resourceID: only.rawValue) }
         if let cap = caller.organization.plan.maximumTenants {
-            let count = try await tenants(by: caller).count
+            let count = try await tenants(by: caller, only: only).count
             guard count < cap else {
                 throw TokendError.limitReached(
                     resource: "tenants",
@@ -77,8 +79,8 @@ package final class Portal: Sendable {
 
     /// Every region's tenants of the caller's organisation, oldest first; a region that
     /// cannot answer fails the list (503 naming it) rather than hiding its tenants.
-    package func tenants(by caller: PortalCaller) async throws -> [Tenant] {
-        let found = try await everyRegion { try await $0.tenants(of: caller) }.flatMap { $0 }
+    package func tenants(by caller: PortalCaller, only: RegionName? = nil) async throws -> [Tenant] {
+        let found = try await everyRegion(only) { try await $0.tenants(of: caller) }.flatMap { $0 }
         directory.withLock { directory in for tenant in found { directory[tenant.id] = tenant.region } }
         return found.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
@@ -86,7 +88,7 @@ package final class Portal: Sendable {
     /// The service of the region a tenant lives in, from the directory or by asking every
     /// region. A tenant no region holds is "not found"; while a region cannot answer, one
     /// not found elsewhere is 503 (it may live there).
-    package func region(of id: TenantID) async throws -> RegionTenantService {
+    package func region(of id: TenantID) async throws -> any TenantRegion {
         if let known = directory.withLock({ $0[id] }), let service = regions[known] { return service }
         var unreachable: [RegionName] = []
         for (name, service) in regions.sorted(by: { $0.key < $1.key }) {
@@ -108,7 +110,7 @@ package final class Portal: Sendable {
     }
 
     /// The tenant's region service, parsing a path's id.
-    package func region(ofTenant text: String) async throws -> (RegionTenantService, TenantID) {
+    package func region(ofTenant text: String) async throws -> (any TenantRegion, TenantID) {
         let id = try TenantID.parse(text)
         return (try await region(of: id), id)
     }
@@ -116,43 +118,35 @@ package final class Portal: Sendable {
     // MARK: Activity and summary
 
     /// The organisation's events across regions, newest first, and where the next page starts.
-    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> (
+    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller, only: RegionName? = nil) async throws -> (
         events: [TenantEvent], next: ActivityCursor?
     ) {
         var query = query
         query.organization = caller.organization.id
-        let services: [RegionTenantService]
+        var events: [TenantEvent]
         if let tenant = query.tenant {
             // Only the tenant's region has its events; an unknown or foreign tenant has none.
-            guard let service = try? await region(of: tenant), (try? await service.tenant(tenant, by: caller)) != nil else {
-                return ([], nil)
-            }
-            services = [service]
+            guard let service = try? await region(of: tenant), only == nil || service.region == only,
+                (try? await service.tenant(tenant, by: caller)) != nil
+            else { return ([], nil) }
+            events = try await service.activity(query, by: caller)
         } else {
-            services = regions.values.sorted { $0.region < $1.region }
-        }
-        var events: [TenantEvent] = []
-        for service in services {
-            do {
-                events += try await service.activity(query)
-            } catch {
-                throw Self.unavailable(service.region, error)
-            }
+            events = try await everyRegion(only) { try await $0.activity(query, by: caller) }.flatMap { $0 }
         }
         events.sort { $0.cursor > $1.cursor }
         let page = Array(events.prefix(query.limit))
         return (page, events.count > query.limit ? page.last?.cursor : nil)
     }
 
-    package func summary(by caller: PortalCaller) async throws -> OrganizationSummary {
-        let tenants = try await tenants(by: caller).count
-        let logBytes = try await everyRegion { try await $0.logBytesPushed(by: caller) }.reduce(0, +)
+    package func summary(by caller: PortalCaller, only: RegionName? = nil) async throws -> OrganizationSummary {
+        let tenants = try await tenants(by: caller, only: only).count
+        let logBytes = try await everyRegion(only) { try await $0.logBytesPushed(by: caller) }.reduce(0, +)
         return OrganizationSummary(plan: caller.organization.plan, tenants: tenants, logBytesPushedThisMonth: logBytes)
     }
 
     // MARK: Helpers
 
-    private func region(named name: String?) throws(TokendError) -> RegionTenantService {
+    private func region(named name: String?) throws(TokendError) -> any TenantRegion {
         guard let name else { return regions[defaultRegion]! }
         guard let region = RegionName(name), let service = regions[region] else {
             throw .invalidArgument(
@@ -162,9 +156,11 @@ package final class Portal: Sendable {
         return service
     }
 
-    private func everyRegion<Value: Sendable>(_ body: (RegionTenantService) async throws -> Value) async throws -> [Value] {
+    /// Asks every region (or only `only`) in turn; a region that cannot answer fails the whole.
+    private func everyRegion<Value: Sendable>(_ only: RegionName?, _ body: (any TenantRegion) async throws -> Value) async throws -> [Value]
+    {
         var values: [Value] = []
-        for service in regions.values.sorted(by: { $0.region < $1.region }) {
+        for service in regions.values.sorted(by: { $0.region < $1.region }) where only == nil || service.region == only {
             do {
                 values.append(try await body(service))
             } catch {

@@ -2,7 +2,7 @@
 /// Cockpit face: a tenant is a project, its keys are the project's tokens issued as `xag_…`
 /// secrets. Role checks, organisation scoping and the audit trail live here, so no
 /// transport can skip them. Another organisation's tenant is "not found", like a missing one.
-package struct RegionTenantService: Sendable {
+package struct RegionTenantService: TenantRegion {
     package let tokens: RegionTokenService
     private let store: any TenantStore
     private let clock: any TimeSource
@@ -154,8 +154,10 @@ package struct RegionTenantService: Sendable {
 
     // MARK: Activity and usage
 
-    package func activity(_ query: TenantActivityQuery) async throws -> [TenantEvent] {
-        try await store.activity(query)
+    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> [TenantEvent] {
+        var query = query
+        query.organization = caller.organization.id
+        return try await store.activity(query)
     }
 
     /// What this region measured for the tenant this month.
@@ -201,4 +203,12 @@ package struct TenantUsage: Sendable, Hashable {
     package let traffic: Traffic
     package let lastUsedAt: Timestamp?
     package let updatedAt: Timestamp
+
+    package init(tenantID: TenantID, apiKeys: Int, traffic: Traffic, lastUsedAt: Timestamp?, updatedAt: Timestamp) {
+        self.tenantID = tenantID
+        self.apiKeys = apiKeys
+        self.traffic = traffic
+        self.lastUsedAt = lastUsedAt
+        self.updatedAt = updatedAt
+    }
 }

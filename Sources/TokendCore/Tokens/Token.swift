@@ -42,6 +42,11 @@ package struct Token: Sendable, Hashable {
 package struct IssuedToken: Sendable {
     package let token: Token
     package let secret: String
+
+    package init(token: Token, secret: String) {
+        self.token = token
+        self.secret = secret
+    }
 }
 
 /// A token as the store keeps it: the token and the keyed hash of its secret.

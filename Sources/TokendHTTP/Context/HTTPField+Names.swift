@@ -13,6 +13,7 @@ extension HTTPField.Name {
     static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
     static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let tokendRegion = HTTPField.Name("X-Tokend-Region")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
     static let prefer = HTTPField.Name("Prefer")!
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!

@@ -31,6 +31,8 @@ package struct LocalRegionBackend: RegionBackend {
     package var region: RegionName { service.region }
     package var location: String { "local" }
 
+    package func tenants(signingWith sessions: PortalSessions) -> (any TenantRegion)? { tenants }
+
     package func addRoutes(to router: Router<TokendRequestContext>) {
         tokensController.addRoutes(to: router)
     }

@@ -16,6 +16,9 @@ package protocol RegionBackend: Sendable {
     /// The data plane's way in: a check of a secret this region issued. The front door owns
     /// `/_tokend/verify` and picks the region by the secret's hint.
     func verify(_ request: Request, context: TokendRequestContext) async throws -> Response
+    /// The region's part of xScaler's portal: its own service here, or its server's portal
+    /// API signed in as each caller with `sessions` (the JWT key a gateway shares with its regions).
+    func tenants(signingWith sessions: PortalSessions) -> (any TenantRegion)?
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).
     func reset() async throws

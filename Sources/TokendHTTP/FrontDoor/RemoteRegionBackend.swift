@@ -54,6 +54,11 @@ package final class RemoteRegionBackend: RegionBackend {
         try await relay(request, context: context)
     }
 
+    /// The region's portal, through its server's portal API, signed in as each caller.
+    package func tenants(signingWith sessions: PortalSessions) -> (any TenantRegion)? {
+        RemoteTenantRegion(backend: self, sessions: sessions)
+    }
+
     /// The client's connections stay open until the application stops.
     package func services(logger: Logger) -> [any Service] { [HTTPClientService(client: client)] }
 
@@ -155,7 +160,7 @@ package final class RemoteRegionBackend: RegionBackend {
     /// the region being unavailable. Answers are read whole before they are relayed: one
     /// write to the client instead of one per chunk, and a region that stalls or breaks off
     /// mid-answer is a 503 rather than a cut-off body.
-    private func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> (HTTPClientResponse, ByteBuffer) {
+    func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> (HTTPClientResponse, ByteBuffer) {
         do {
             let answer = try await client.execute(request, timeout: readTimeout, logger: nil)
             guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {

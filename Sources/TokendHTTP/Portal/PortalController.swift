@@ -38,6 +38,21 @@ struct PortalController {
             group.get("tenants/:tenant_id/dashboard/summary", use: usage)
         }
         router.group("api/portal").add(middleware: PortalErrorMiddleware()).get("org/me", use: organizationWithName)
+        // For gateways: which region holds a tenant (no caller needed: verify routes by it).
+        router.group("_tokend").add(middleware: PortalErrorMiddleware()).get("tenants/:tenant_id", use: tenantRegion)
+    }
+
+    @Sendable func tenantRegion(_ request: Request, context: TokendRequestContext) async throws -> Response {
+        let (service, id) = try await portal.region(ofTenant: try context.parameters.require("tenant_id"))
+        if let only = try PortalRequest.region(of: request), service.region != only {
+            throw TokendError.notFound(resource: "tenant", resourceID: id.rawValue)
+        }
+        var json = JSONWriter()
+        json.object { json in
+            json.field("tenant_id", id.rawValue)
+            json.field("region", service.region.rawValue)
+        }
+        return .json(json)
     }
 
     // MARK: Sign-in
@@ -137,22 +152,24 @@ struct PortalController {
 
     @Sendable func listTenants(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let caller = try await authenticate(request, context)
-        let tenants = try await portal.tenants(by: caller)
+        let tenants = try await portal.tenants(by: caller, only: try PortalRequest.region(of: request))
+        let extended = PortalRequest.wantsExtensions(request)
         var json = JSONWriter()
-        json.array(tenants) { json, tenant in json.tenant(tenant, hosts: face.hosts(of: tenant.region)) }
+        json.array(tenants) { json, tenant in json.tenant(tenant, hosts: face.hosts(of: tenant.region), extended: extended) }
         return .json(json)
     }
 
     @Sendable func createTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let caller = try await authenticate(request, context)
-        let tenant = try await portal.create(try NewTenant.parse(body: try await request.jsonBody()), by: caller)
+        let tenant = try await portal.create(
+            try NewTenant.parse(body: try await request.jsonBody()), by: caller, only: try PortalRequest.region(of: request))
         log("tenant created", tenant.id, caller, context)
-        return tenantAnswer(tenant, status: .created)
+        return tenantAnswer(tenant, for: request, status: .created)
     }
 
     @Sendable func getTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
-        return tenantAnswer(try await service.tenant(id, by: caller))
+        return tenantAnswer(try await service.tenant(id, by: caller), for: request)
     }
 
     @Sendable func updateTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -160,7 +177,7 @@ struct PortalController {
         let change = try TenantChange.parse(body: try await request.jsonBody())
         let tenant = try await service.update(id, change, by: caller)
         log("tenant updated", id, caller, context)
-        return tenantAnswer(tenant)
+        return tenantAnswer(tenant, for: request)
     }
 
     @Sendable func deleteTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -174,14 +191,14 @@ struct PortalController {
         let (caller, service, id) = try await tenantRequest(request, context)
         let tenant = try await service.setSuspended(true, id, by: caller)
         log("tenant suspended", id, caller, context)
-        return tenantAnswer(tenant)
+        return tenantAnswer(tenant, for: request)
     }
 
     @Sendable func resume(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
         let tenant = try await service.setSuspended(false, id, by: caller)
         log("tenant resumed", id, caller, context)
-        return tenantAnswer(tenant)
+        return tenantAnswer(tenant, for: request)
     }
 
     // MARK: Keys
@@ -189,8 +206,9 @@ struct PortalController {
     @Sendable func listKeys(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
         let keys = try await service.keys(of: id, by: caller)
+        let extended = PortalRequest.wantsExtensions(request)
         var json = JSONWriter()
-        json.array(keys) { json, key in json.key(key) }
+        json.array(keys) { json, key in json.key(key, extended: extended) }
         return .json(json)
     }
 
@@ -198,12 +216,12 @@ struct PortalController {
         let (caller, service, id) = try await tenantRequest(request, context)
         let issued = try await service.createKey(try NewKey.parse(body: try await request.optionalJSONBody()), for: id, by: caller)
         log("api key created", id, caller, context, key: issued.token.id)
-        return keyAnswer(TenantKey(token: issued.token), secret: issued.secret, status: .created)
+        return keyAnswer(TenantKey(token: issued.token), secret: issued.secret, for: request, status: .created)
     }
 
     @Sendable func getKey(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
-        return keyAnswer(try await service.key(try context.parameters.require("key_id"), of: id, by: caller))
+        return keyAnswer(try await service.key(try context.parameters.require("key_id"), of: id, by: caller), for: request)
     }
 
     @Sendable func revokeKey(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -217,7 +235,7 @@ struct PortalController {
         let (caller, service, id) = try await tenantRequest(request, context)
         let issued = try await service.rotateKey(try context.parameters.require("key_id"), of: id, by: caller)
         log("api key rotated", id, caller, context, key: issued.token.id)
-        return keyAnswer(TenantKey(token: issued.token), secret: issued.secret)
+        return keyAnswer(TenantKey(token: issued.token), secret: issued.secret, for: request)
     }
 
     // MARK: Activity and usage
@@ -225,11 +243,12 @@ struct PortalController {
     @Sendable func activity(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let caller = try await authenticate(request, context)
         let query = try PortalActivityArguments.parse(request.uri.queryParameters, organization: caller.organization.id)
-        let (events, next) = try await portal.activity(query, by: caller)
+        let (events, next) = try await portal.activity(query, by: caller, only: try PortalRequest.region(of: request))
+        let extended = PortalRequest.wantsExtensions(request)
         var json = JSONWriter()
         json.object { json in
             json.key("events")
-            json.array(events) { json, event in json.event(event) }
+            json.array(events) { json, event in json.event(event, extended: extended) }
             json.field("next_cursor", next?.text)
         }
         return .json(json)
@@ -238,7 +257,9 @@ struct PortalController {
     @Sendable func summary(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let caller = try await authenticate(request, context)
         var json = JSONWriter()
-        json.summary(try await portal.summary(by: caller))
+        json.summary(
+            try await portal.summary(by: caller, only: try PortalRequest.region(of: request)),
+            extended: PortalRequest.wantsExtensions(request))
         return .json(json)
     }
 
@@ -257,22 +278,22 @@ struct PortalController {
 
     /// The caller, the tenant's region and its id, for a route under `/tenants/{tenant_id}`.
     private func tenantRequest(_ request: Request, _ context: TokendRequestContext) async throws -> (
-        PortalCaller, RegionTenantService, TenantID
+        PortalCaller, any TenantRegion, TenantID
     ) {
         let caller = try await authenticate(request, context)
         let (service, id) = try await portal.region(ofTenant: try context.parameters.require("tenant_id"))
         return (caller, service, id)
     }
 
-    private func tenantAnswer(_ tenant: Tenant, status: HTTPResponse.Status = .ok) -> Response {
+    private func tenantAnswer(_ tenant: Tenant, for request: Request, status: HTTPResponse.Status = .ok) -> Response {
         var json = JSONWriter()
-        json.tenant(tenant, hosts: face.hosts(of: tenant.region))
+        json.tenant(tenant, hosts: face.hosts(of: tenant.region), extended: PortalRequest.wantsExtensions(request))
         return .json(json, status: status)
     }
 
-    private func keyAnswer(_ key: TenantKey, secret: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    private func keyAnswer(_ key: TenantKey, secret: String? = nil, for request: Request, status: HTTPResponse.Status = .ok) -> Response {
         var json = JSONWriter()
-        json.key(key, secret: secret)
+        json.key(key, secret: secret, extended: PortalRequest.wantsExtensions(request))
         return .json(json, status: status)
     }
 

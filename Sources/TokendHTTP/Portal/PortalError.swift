@@ -69,6 +69,11 @@ struct PortalErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let refused as TokendError {
             error = refused
+        } catch let relayed as RelayedPortalError {
+            // A region's own refusal, answered as the region worded it.
+            return Response(
+                status: HTTPResponse.Status(code: relayed.status), headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: relayed.body))
         } catch let refused as any HTTPResponseError {
             switch refused.status {
             case .notFound: error = .notFound(resource: "route", resourceID: "\(request.method) \(request.uri.path)")

@@ -2,7 +2,9 @@ import TokendCore
 
 /// The portal's bodies, fields in the order xScaler's pages print them (docs/portal.md).
 extension JSONWriter {
-    mutating func tenant(_ tenant: Tenant, hosts: RegionHosts) {
+    /// `extended` (`Prefer: tokend-extensions`): also the tenant's project, the id its keys
+    /// carry in the Cockpit face.
+    mutating func tenant(_ tenant: Tenant, hosts: RegionHosts, extended: Bool = false) {
         object { json in
             json.field("id", tenant.id.rawValue)
             json.field("display_name", tenant.displayName)
@@ -13,11 +15,15 @@ extension JSONWriter {
             json.field("traces_host", hosts.traces)
             json.field("created_at", tenant.createdAt.rfc3339Seconds)
             json.field("status", tenant.status.rawValue)
+            if extended {
+                json.field("project_id", tenant.projectID.rawValue)
+                json.field("created_at_us", Int(tenant.createdAt.microsecondsSinceEpoch))
+            }
         }
     }
 
     /// A key; `secret` (the `key` field) only in the create and rotate answers.
-    mutating func key(_ key: TenantKey, secret: String? = nil) {
+    mutating func key(_ key: TenantKey, secret: String? = nil, extended: Bool = false) {
         object { json in
             json.field("id", key.id.rawValue)
             json.field("display_name", key.token.name.rawValue)
@@ -28,6 +34,7 @@ extension JSONWriter {
             json.field("created_at", key.token.createdAt.rfc3339Seconds)
             json.field("revoked_at", key.revokedAt?.rfc3339Seconds)
             if let secret { json.field("key", secret) }
+            if extended { json.field("project_id", key.token.projectID.rawValue) }
         }
     }
 
@@ -50,7 +57,9 @@ extension JSONWriter {
         }
     }
 
-    mutating func event(_ event: TenantEvent) {
+    /// `extended`: also the event's exact place in the activity of all regions (`cursor`),
+    /// which a gateway merges by.
+    mutating func event(_ event: TenantEvent, extended: Bool = false) {
         let record = event.event.record
         let target = record.tokenID.map { KeyID($0).rawValue } ?? event.tenantID.rawValue
         object { json in
@@ -75,6 +84,12 @@ extension JSONWriter {
             json.optionalStringMap(record.details?.before)
             json.key("after")
             json.optionalStringMap(record.details?.after)
+            if extended {
+                json.field("cursor", event.cursor.text)
+                json.field("token_id", record.tokenID?.rawValue)
+                json.field("project_id", record.projectID?.rawValue)
+                json.field("actor_key_prefix", record.actor)
+            }
         }
     }
 
@@ -97,7 +112,7 @@ extension JSONWriter {
         }
     }
 
-    mutating func summary(_ summary: OrganizationSummary) {
+    mutating func summary(_ summary: OrganizationSummary, extended: Bool = false) {
         object { json in
             json.field("billing_plan", summary.plan.id)
             json.field("org_active_series", 0)
@@ -108,6 +123,7 @@ extension JSONWriter {
             json.field("tenants", summary.tenants)
             json.key("plan_max_tenants")
             if let maximum = summary.plan.maximumTenants { json.integer(maximum) } else { json.string(nil) }
+            if extended { json.field("logs_bytes_pushed_this_month", Int(summary.logBytesPushedThisMonth)) }
         }
     }
 

@@ -11,11 +11,13 @@ package struct PortalSessions: Sendable {
     package static let lifetimeSeconds = 30 * 60
     package static let minimumKeyBytes = 32
 
-    private let keys: JWTKeyCollection
+    /// jwt-kit's key collection is an actor, filled asynchronously: made once, awaited by each use.
+    private let keys: Task<JWTKeyCollection, Never>
     private let clock: any TimeSource
 
-    package init(keyBytes: [UInt8], clock: any TimeSource = SystemTimeSource()) async {
-        self.keys = await JWTKeyCollection().add(hmac: HMACKey(key: SymmetricKey(data: keyBytes)), digestAlgorithm: .sha256)
+    package init(keyBytes: [UInt8], clock: any TimeSource = SystemTimeSource()) {
+        let key = HMACKey(key: SymmetricKey(data: keyBytes))
+        self.keys = Task { await JWTKeyCollection().add(hmac: key, digestAlgorithm: .sha256) }
         self.clock = clock
     }
 
@@ -35,7 +37,7 @@ package struct PortalSessions: Sendable {
     package func issue(for user: PortalUser) async throws -> String {
         let now = clock.now()
         let seconds = Double(now.microsecondsSinceEpoch / 1_000_000)
-        return try await keys.sign(
+        return try await keys.value.sign(
             Claims(
                 sub: SubjectClaim(value: user.organization.id.rawValue), email: user.email, org_id: user.organization.id.rawValue,
                 role: user.role.rawValue, iat: IssuedAtClaim(value: Date(timeIntervalSince1970: seconds)),
@@ -46,7 +48,7 @@ package struct PortalSessions: Sendable {
     func verify(_ token: String) async throws(TokendError) -> (email: String, organization: OrganizationID, role: PortalRole) {
         let claims: Claims
         do {
-            claims = try await keys.verify(token, as: Claims.self)
+            claims = try await keys.value.verify(token, as: Claims.self)
         } catch {
             throw .authenticationDenied(method: .jwt, reason: .invalidArgument)
         }
