@@ -260,7 +260,7 @@ async function load(name) {
   // Answers can come back out of order (quick paging): only the latest is drawn.
   const ticket = ++list.ticket;
   // Scoped to <main>, so a bad project id is reported under the project filter.
-  const data = await attempt($('main'), () => api(name === 'tokens'
+  const data = await attempt($('#main'), () => api(name === 'tokens'
     ? regionPath(`tokens?${query({ project_id: state.project, page: list.page, page_size: list.size, order_by: state.order })}`)
     : regionPath(`activity?${query({ project_id: state.project, token_id: state.activityToken, page: list.page, page_size: list.size })}`)));
   if (ticket !== list.ticket) return;
@@ -382,7 +382,7 @@ function openDialog(dialog) {
 }
 
 function restoreFocus() {
-  if ($('dialog[open]')) return;
+  if ($('dialog[open]:not(.portal)')) return;
   (returnTo && $(returnTo) || $(`#${state.view}-title`)).focus();
 }
 
@@ -521,7 +521,7 @@ function forgetKey() {
   sessionStorage.removeItem(KEY_STORAGE);
   $('#key-input').value = '';
   renderKey();
-  for (const body of $$('main tbody')) body.replaceChildren();
+  for (const body of $$('#main tbody')) body.replaceChildren();
   notify('The management key is forgotten.');
   $('#key-input').focus();
   load(state.view);
@@ -534,7 +534,7 @@ function renderKey(editing = false) {
   $('#key-edit').hidden = !!state.key && !editing;
   $('#key-set').hidden = !state.key || editing;
   $('#key-hint').textContent = state.key.length >= 16 ? `${state.key.slice(0, 8)}\u2026` : '\u2022\u2022\u2022\u2022';
-  $('main').classList.toggle('locked', !state.key);
+  $('#main').classList.toggle('locked', !state.key);
 }
 
 function filterProject(event) {
@@ -586,7 +586,8 @@ function start() {
     syncGroups();
   });
   $('#scope-fine').addEventListener('change', syncGroups);
-  for (const dialog of $$('dialog')) {
+  // The portal's dialogs (class portal) are portal.js's own.
+  for (const dialog of $$('dialog:not(.portal)')) {
     dialog.addEventListener('click', (event) => { if (event.target.matches('[data-close]')) dialog.close(); });
     dialog.addEventListener('close', restoreFocus);
   }
