@@ -31,6 +31,7 @@ package struct FrontDoor: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ContractErrorMiddleware())
         router.add(middleware: files.middleware())
+        if portal != nil { router.add(middleware: PortalPathsMiddleware()) }
         // Each region's routes go on this one router, not on a router of the region's own: a
         // request routed twice cost ~3% of a verify (BENCHMARKS.md, 372dd91).
         for backend in backends.values { backend.addRoutes(to: router) }

@@ -34,7 +34,9 @@ extension Request {
 ///   RFC 8259 does not allow between systems), and raw NULs;
 /// - nesting deeper than `RequestLimits.jsonDepth` (the decoder recurses);
 /// - an object key given twice (the decoder keeps one silently, and another parser in
-///   front of us might keep the other: both must read a body the same way).
+///   front of us might keep the other: both must read a body the same way);
+/// - a comma before a closing bracket, which RFC 8259 does not allow and Foundation's
+///   decoder lets through.
 enum JSONShape {
     private struct Container {
         let isObject: Bool
@@ -78,6 +80,10 @@ enum JSONShape {
                 _ = stack.popLast()
             case UInt8(ascii: ","):
                 if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true }
+                let next = bytes[(index + 1)...].first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+                if next == UInt8(ascii: "}") || next == UInt8(ascii: "]") {
+                    throw .invalidArgument("body", .format, "the request body is not valid JSON: a comma before a closing bracket")
+                }
             default:
                 break
             }

@@ -161,6 +161,7 @@ struct PortalController {
 
     @Sendable func createTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let caller = try await authenticate(request, context)
+        try caller.require(.write)
         let tenant = try await portal.create(
             try NewTenant.parse(body: try await request.jsonBody()), by: caller, only: try PortalRequest.region(of: request))
         log("tenant created", tenant.id, caller, context)
@@ -174,6 +175,7 @@ struct PortalController {
 
     @Sendable func updateTenant(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
+        try caller.require(.write)
         let change = try TenantChange.parse(body: try await request.jsonBody())
         let tenant = try await service.update(id, change, by: caller)
         log("tenant updated", id, caller, context)
@@ -214,6 +216,7 @@ struct PortalController {
 
     @Sendable func createKey(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
+        try caller.require(.write)
         let issued = try await service.createKey(try NewKey.parse(body: try await request.optionalJSONBody()), for: id, by: caller)
         log("api key created", id, caller, context, key: issued.token.id)
         return keyAnswer(TenantKey(token: issued.token), secret: issued.secret, for: request, status: .created)
@@ -233,6 +236,8 @@ struct PortalController {
 
     @Sendable func rotateKey(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let (caller, service, id) = try await tenantRequest(request, context)
+        // Rotation takes no options: an empty body or `{}`.
+        _ = try PortalBody.object(try await request.optionalJSONBody(), known: [])
         let issued = try await service.rotateKey(try context.parameters.require("key_id"), of: id, by: caller)
         log("api key rotated", id, caller, context, key: issued.token.id)
         return keyAnswer(TenantKey(token: issued.token), secret: issued.secret, for: request)

@@ -95,3 +95,21 @@ struct PortalErrorMiddleware: RouterMiddleware {
         return .portalError(error)
     }
 }
+
+/// A path under the portal's prefixes that no route took is still answered in the portal's
+/// error format (the Cockpit face's would answer in its own). On the front door's router,
+/// so it sees the router's own "no route".
+struct PortalPathsMiddleware: RouterMiddleware {
+    typealias Context = TokendRequestContext
+    static let prefixes = ["/auth/", "/org/", "/tenants/", "/activity/", "/dashboard/", "/api/portal/"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            let path = request.uri.path
+            guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { throw error }
+            return .portalError(.notFound(resource: "route", resourceID: "\(request.method) \(path)"))
+        }
+    }
+}

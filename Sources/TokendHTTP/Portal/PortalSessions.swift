@@ -46,6 +46,9 @@ package struct PortalSessions: Sendable {
 
     /// The claims of a token we signed that has not expired; anything else is 401.
     func verify(_ token: String) async throws(TokendError) -> (email: String, organization: OrganizationID, role: PortalRole) {
+        // jwt-kit checks the signature with the one key it holds whatever `alg` says; only
+        // what we issue is accepted, so a header naming another algorithm is refused first.
+        guard Self.algorithm(of: token) == "HS256" else { throw .authenticationDenied(method: .jwt, reason: .invalidArgument) }
         let claims: Claims
         do {
             claims = try await keys.value.verify(token, as: Claims.self)
@@ -58,5 +61,30 @@ package struct PortalSessions: Sendable {
             let role = PortalRole(rawValue: claims.role)
         else { throw .authenticationDenied(method: .jwt, reason: .invalidArgument) }
         return (claims.email, organization, role)
+    }
+
+    /// The `alg` of a token's header (its first, base64url segment), unverified.
+    private static func algorithm(of token: String) -> String? {
+        guard let segment = token.split(separator: ".", omittingEmptySubsequences: false).first, segment.utf8.count <= 1024 else {
+            return nil
+        }
+        var base64 = String(segment).replacing("-", with: "+").replacing("_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+            let header = try? JSONDecoder().decode([String: JSONScalar].self, from: data),
+            case .string(let algorithm)? = header["alg"]
+        else { return nil }
+        return algorithm
+    }
+
+    /// A header value: only `alg` is read, as a string; other fields may be anything scalar.
+    private enum JSONScalar: Decodable {
+        case string(String)
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            self = (try? container.decode(String.self)).map(JSONScalar.string) ?? .other
+        }
     }
 }
