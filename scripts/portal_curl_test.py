@@ -5,6 +5,9 @@ PORTAL_BASE set to the URL it prints; then the data plane with curl, as nginx wo
 
     TOKEND_BINARY=… .venv/bin/python -m pytest -q scripts/portal_curl_test.py
 
+With TOKEND_URL set (scripts/with-topology: a gateway over three `tokend region` servers)
+the examples run against that server instead.
+
 The tests run in order and share one server and what the earlier ones made (`state`).
 """
 
@@ -33,6 +36,12 @@ pytestmark = pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")
 
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory):
+    if os.environ.get("TOKEND_URL"):
+        logs = tmp_path_factory.mktemp("portal-curl-logs")
+        (logs / "tokend.log").write_text("(the server's logs are with-topology's)\n")
+        yield {"url": os.environ["TOKEND_URL"].rstrip("/"), "log": logs / "tokend.log",
+               "work": tmp_path_factory.mktemp("portal-curl-work")}
+        return
     folder, logs = tmp_path_factory.mktemp("portal-curl"), tmp_path_factory.mktemp("portal-curl-logs")
     process = start(folder, logs / "tokend.log")
     try:
