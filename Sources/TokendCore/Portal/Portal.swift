@@ -13,6 +13,9 @@ package final class Portal: Sendable {
     private let invited = Mutex([OrganizationID: [PortalMember]]())
     /// Open-mode users seen signing in, by organisation.
     private let signedIn = Mutex([OrganizationID: [String: PortalRole]]())
+    /// Each organisation's tenant count per region when last read: what the plan's cap counts
+    /// for a region that cannot answer (see `tenantCount`).
+    private let lastCounts = Mutex([OrganizationID: [RegionName: Int]]())
 
     package init(access: PortalAccess, regions: [any TenantRegion], defaultRegion: RegionName? = nil) {
         self.access = access
@@ -65,7 +68,7 @@ package final class Portal: Sendable {
         let region = try region(named: new.region ?? only?.rawValue)
         if let only, region.region != only { throw TokendError.notFound(resource: "region", resourceID: only.rawValue) }
         if let cap = caller.organization.plan.maximumTenants {
-            let count = try await tenants(by: caller, only: only).count
+            let count = try await tenantCount(of: caller, only: only)
             guard count < cap else {
                 throw TokendError.limitReached(
                     resource: "tenants",
@@ -74,7 +77,30 @@ package final class Portal: Sendable {
         }
         let tenant = try await region.create(new, by: caller)
         directory.withLock { $0[tenant.id] = tenant.region }
+        lastCounts.withLock { $0[caller.organization.id]?[tenant.region]? += 1 }
         return tenant
+    }
+
+    /// The organisation's tenants in every region, for the plan's cap. A region that cannot
+    /// answer counts as many as it had when last read (a deletion since only makes the count
+    /// high, refusing a create early rather than letting the plan be passed); one never read
+    /// since the start fails the count (503 naming it).
+    private func tenantCount(of caller: PortalCaller, only: RegionName?) async throws -> Int {
+        let organization = caller.organization.id
+        var total = 0
+        for service in regions.values.sorted(by: { $0.region < $1.region }) where only == nil || service.region == only {
+            do {
+                let count = try await service.tenants(of: caller).count
+                lastCounts.withLock { $0[organization, default: [:]][service.region] = count }
+                total += count
+            } catch {
+                guard let known = lastCounts.withLock({ $0[organization]?[service.region] }) else {
+                    throw Self.unavailable(service.region, error)
+                }
+                total += known
+            }
+        }
+        return total
     }
 
     /// Every region's tenants of the caller's organisation, oldest first; a region that
@@ -82,6 +108,12 @@ package final class Portal: Sendable {
     package func tenants(by caller: PortalCaller, only: RegionName? = nil) async throws -> [Tenant] {
         let found = try await everyRegion(only) { try await $0.tenants(of: caller) }.flatMap { $0 }
         directory.withLock { directory in for tenant in found { directory[tenant.id] = tenant.region } }
+        let counts = Dictionary(grouping: found, by: \.region).mapValues(\.count)
+        lastCounts.withLock { last in
+            for service in regions.values where only == nil || service.region == only {
+                last[caller.organization.id, default: [:]][service.region] = counts[service.region] ?? 0
+            }
+        }
         return found.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 

@@ -12,4 +12,16 @@ enum CRC32 {
     static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         ~bytes.reduce(~UInt32(0)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     }
+
+    /// The checksum as `count` digits of `alphabet`, most significant first (modulo
+    /// alphabet.count^count when that is less than 2³²): how secrets carry it.
+    static func digits(of bytes: some Sequence<UInt8>, count: Int, alphabet: [UInt8]) -> [UInt8] {
+        var value = UInt64(checksum(bytes))
+        var digits = [UInt8](repeating: alphabet[0], count: count)
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            digits[index] = alphabet[Int(value % UInt64(alphabet.count))]
+            value /= UInt64(alphabet.count)
+        }
+        return digits
+    }
 }

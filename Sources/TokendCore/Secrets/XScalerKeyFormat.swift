@@ -36,13 +36,7 @@ package enum XScalerKeyFormat {
     package static func displayPrefix(of key: String) -> String { String(key.prefix(displayPrefixLength)) }
 
     private static func checksumDigits(of bytes: some Sequence<UInt8>) -> [UInt8] {
-        var value = UInt64(CRC32.checksum(bytes))
-        var digits = [UInt8](repeating: alphabet[0], count: checksumLength)
-        for index in stride(from: checksumLength - 1, through: 0, by: -1) {
-            digits[index] = alphabet[Int(value % 36)]
-            value /= 36
-        }
-        return digits
+        CRC32.digits(of: bytes, count: checksumLength, alphabet: alphabet)
     }
 }
 
