@@ -7,10 +7,21 @@ played by Python servers: one that hangs, one that answers HTML, one that answer
 that are not HTTP. Every broken region must come out as a 503 `out_of_stock` naming it,
 quickly, while the healthy regions keep answering fast.
 
+The xScaler portal through the same gateway (docs/portal.md, "Regions: the tenant
+directory"): a killed or stalled region is 503 `unavailable` naming it for its own tenants
+(get, keys, key create, verify; nginx-mode verify a 403 with X-Tokend-Status: 503), and for
+what needs every region (the tenant list, the org summary, a tenant id no live region holds),
+while the other regions' tenants answer as before; a restarted region serves its tenants
+and keys again; activity pages across the three regions newest first, each event once; a
+restarted gateway rebuilds its directory on demand.
+
 Run:  .venv/bin/python -m pytest -q -s scripts/federation_faults_test.py
 (-s shows the measured latencies; the binary is TOKEND_BINARY, default .build/debug/tokend.)
 """
 
+import os
+import random
+import signal
 import socketserver
 import statistics
 import sys
@@ -25,6 +36,7 @@ import requests
 
 from harness.inprocess import serving
 from harness.tokend import Gateway, Topology
+from portal_test import PUSH, Portal, assert_error, assert_key, assert_ok, assert_tenant, send, verify
 
 CONNECT_TIMEOUT_MS = 300
 READ_TIMEOUT_MS = 1000
@@ -469,6 +481,382 @@ def test_fault_gateway_health_names_each_broken_region(fault_gateway):
     for region in ("xx-slow", "xx-html", "xx-junk"):
         assert states[region]["state"] == "down", states[region]
         assert f"region {region} is unavailable" in (states[region]["last_error"] or ""), states[region]
+
+
+# ---------------------------------------------------------------- the xScaler portal through the gateway
+#
+# docs/portal.md, "Regions: the tenant directory": the gateway keeps tenant id -> region in
+# memory, filled at create and when a tenant is first asked for (it asks every region's
+# /_tokend/tenants/{id}). In open mode the gateway and its regions share the JWT key, so a
+# login at the gateway is accepted by every region. Portal errors are
+# {"error": ..., "message": ...}; verify answers in the data plane's (Cockpit's) terms.
+
+PORTAL_EMAIL, PORTAL_PASSWORD = "faults@example.com", "Faults-pass-1"
+TENANT_SLUG = "default"  # --portal-org-name Default
+NGINX_VERIFY = "/_tokend/verify?mode=nginx"
+
+
+def unknown_tenant_id():
+    """A well-formed tenant id of the organisation that no region holds (never created)."""
+    return f"xs_{TENANT_SLUG}_" + "".join(random.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(8))
+
+
+def portal_at(gateway):
+    return Portal(gateway.port).login(PORTAL_EMAIL, PORTAL_PASSWORD)
+
+
+@pytest.fixture
+def portal(topo):
+    """Signed in at the gateway (the regions accept its JWT)."""
+    return portal_at(topo.gateway)
+
+
+def tenant_with_key(portal, region, name):
+    """A tenant created through the gateway in `region`, with one key: {"tenant", "key"}."""
+    tenant = assert_tenant(portal.tenant(name, "prod", region=region), slug=TENANT_SLUG, region=region)
+    key = assert_key(portal.key(tenant["id"], f"{name}-key"), created=True)
+    return {"tenant": tenant, "key": key}
+
+
+def one_tenant_per_region(portal, label):
+    return {region: tenant_with_key(portal, region, f"{label}-{region}") for region in REGIONS}
+
+
+def stable_key_fields(key):
+    """A key as listed, without what use changes (last_used_at) or only create shows (key)."""
+    return {name: value for name, value in key.items() if name not in ("last_used_at", "key")}
+
+
+def timed_call(call, *args, **kwargs):
+    started = time.perf_counter()
+    answer = call(*args, **kwargs)
+    return answer, time.perf_counter() - started
+
+
+def assert_portal_unavailable(answer, down=VICTIM):
+    """The portal's 503: {"error": "unavailable", "message": …} naming the region that did
+    not answer, and no other."""
+    assert_error(answer, 503, "unavailable")
+    message = answer.json["message"]
+    assert down in message, f"the 503 does not name {down}: {answer}"
+    for region in REGIONS:
+        if region != down:
+            assert region not in message, f"the 503 names {region}, which answers: {answer}"
+    assert set(answer.json) == {"error", "message"}, answer
+    return answer
+
+
+def assert_unavailable_verify_body(answer, region):
+    """The data plane's 503 body ({"message", "resource", "type": "out_of_stock"}) naming the
+    region that cannot answer: `region pl-waw` when the directory knew the tenant's region,
+    `regions` (the ones asked) when it did not; the message names it, and no live region."""
+    body = answer.json
+    assert isinstance(body, dict) and body.get("type") == "out_of_stock", answer
+    assert body.get("resource") in (f"region {region}", "regions"), answer
+    assert region in body["message"], answer
+    for other in REGIONS:
+        if other != region:
+            assert other not in body["message"], f"the 503 names {other}, which answers: {answer}"
+
+
+def assert_verify_unavailable(answer, region=VICTIM):
+    """Plain verify while the tenant's region cannot answer: the data plane's 503 naming it,
+    with Retry-After: 1 (README, data-plane auth)."""
+    assert answer.status == 503, f"verify: expected 503, got {answer} {answer.headers}"
+    assert answer.headers.get("retry-after") == "1", answer.headers
+    assert_unavailable_verify_body(answer, region)
+    return answer
+
+
+def verify_nginx(port, secret, tenant, operation=PUSH):
+    return send(port, "GET", NGINX_VERIFY, None, {
+        "Authorization": f"Bearer {secret}", "X-Scope-OrgID": tenant,
+        "X-Original-Method": operation[0], "X-Original-URI": operation[1]})
+
+
+def assert_verify_nginx_unavailable(answer, region=VICTIM):
+    """nginx mode folds the 503 into a 403 and says the real status in X-Tokend-Status."""
+    assert answer.status == 403, f"nginx verify: expected 403, got {answer} {answer.headers}"
+    assert answer.headers.get("x-tokend-status") == "503", answer.headers
+    assert_unavailable_verify_body(answer, region)
+    return answer
+
+
+def assert_verified(port, world):
+    """Every {"tenant", "key"} of `world` verifies (a push) through the gateway."""
+    for region, entry in world.items():
+        answer = verify(port, entry["key"]["key"], entry["tenant"]["id"])
+        assert answer.status == 200, f"verify of {region}'s key: {answer}"
+        assert answer.json["tenant"] == entry["tenant"]["id"], answer
+
+
+@contextmanager
+def stalled(process):
+    """SIGSTOP: the region's port still accepts connections (the kernel's backlog), but
+    nothing answers, like SlowRegion; SIGCONT afterwards, whatever happens."""
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield process
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+def test_portal_unknown_tenant_is_404_while_every_region_answers(topo, portal):
+    one_tenant_per_region(portal, "known")
+    missing = unknown_tenant_id()
+    for method, path in (("GET", f"/tenants/{missing}"), ("GET", f"/tenants/{missing}/keys")):
+        answer = assert_error(portal.call(method, path), 404, "not_found")
+        assert missing in answer.json["message"], answer
+    # A key of some tenant presented for a tenant no region holds is refused, not 503.
+    key = tenant_with_key(portal, "fr-par", "someone")["key"]["key"]
+    answer = verify(topo.gateway.port, key, missing)
+    assert answer.status in (401, 403), f"verify for a tenant no region holds: {answer}"
+
+
+def test_portal_killed_region_is_503_for_its_tenants_only(topo, portal, restore_victim):
+    port = topo.gateway.port
+    world = one_tenant_per_region(portal, "kill")
+    assert_verified(port, world)
+    victim = world[VICTIM]["tenant"]["id"]
+
+    restore_victim.kill()
+
+    # The victim's tenant (in the directory: created through this gateway) is 503 naming pl-waw, fast.
+    for method, path, body in (("GET", f"/tenants/{victim}", None),
+                               ("GET", f"/tenants/{victim}/keys", None),
+                               ("POST", f"/tenants/{victim}/keys", {"display_name": "while-down"}),
+                               ("GET", f"/dashboard/tenants/{victim}/usage", None)):
+        answer, elapsed = timed_call(portal.call, method, path, body)
+        assert_portal_unavailable(answer)
+        assert elapsed < KILLED_503_LIMIT_S, f"{method} {path}: 503 took {ms(elapsed)}"
+    secret = world[VICTIM]["key"]["key"]
+    assert_verify_unavailable(verify(port, secret, victim))
+    assert_verify_nginx_unavailable(verify_nginx(port, secret, victim))
+
+    # The other regions' tenants answer as before: get, keys, a new key, verify.
+    for region in HEALTHY:
+        entry = world[region]
+        tenant_id = entry["tenant"]["id"]
+        got, elapsed = timed_call(portal.call, "GET", f"/tenants/{tenant_id}")
+        assert assert_ok(got).json == entry["tenant"]
+        assert elapsed < KILLED_503_LIMIT_S, f"{region} get took {ms(elapsed)}"
+        listed = assert_ok(portal.call("GET", f"/tenants/{tenant_id}/keys")).json
+        assert [stable_key_fields(k) for k in listed] == [stable_key_fields(entry["key"])]
+        new_key = assert_key(portal.key(tenant_id, "while-pl-waw-is-down"), created=True)
+        for secret in (entry["key"]["key"], new_key["key"]):
+            answer = verify(port, secret, tenant_id)
+            assert answer.status == 200, f"verify in {region} while {VICTIM} is down: {answer}"
+            answer = verify_nginx(port, secret, tenant_id)
+            assert answer.status == 200, f"nginx verify in {region} while {VICTIM} is down: {answer}"
+
+    # What needs every region says which one did not answer.
+    assert_portal_unavailable(portal.call("GET", "/tenants"))
+    assert_portal_unavailable(portal.call("GET", "/dashboard/org/summary"))
+    # A tenant no region holds cannot be told from one that lives in pl-waw: 503, not 404.
+    missing = unknown_tenant_id()
+    assert_portal_unavailable(portal.call("GET", f"/tenants/{missing}"))
+    assert_portal_unavailable(portal.call("GET", f"/tenants/{missing}/keys"))
+
+    assert topo.gateway.is_running()
+
+
+def test_portal_create_in_a_live_region_while_another_is_down(topo, portal, restore_victim):
+    before = one_tenant_per_region(portal, "before")
+    restore_victim.kill()
+
+    # In the down region itself: 503 naming it, nothing created.
+    assert_portal_unavailable(portal.create_tenant("in-the-dead-region", "prod", region=VICTIM))
+
+    # A tenant is created in a live region: the down region is not this tenant's region.
+    created = {}
+    for region in HEALTHY:
+        answer = portal.create_tenant(f"while-down-{region}", "prod", region=region)
+        assert answer.status == 201, (f"POST /tenants {{\"region\": \"{region}\"}} while {VICTIM} is down: "
+                                      f"expected 201, got {answer}")
+        created[region] = assert_tenant(answer.json, slug=TENANT_SLUG, region=region)
+        key = assert_key(portal.key(created[region]["id"], "fresh"), created=True)
+        assert verify(topo.gateway.port, key["key"], created[region]["id"]).status == 200
+        assert assert_ok(portal.call("GET", f"/tenants/{created[region]['id']}")).json == created[region]
+
+    restore_victim.start()
+    listed = [t["id"] for t in portal.tenants()]
+    assert sorted(listed) == sorted([e["tenant"]["id"] for e in before.values()] + [t["id"] for t in created.values()])
+
+
+def test_portal_restarted_region_serves_its_tenants_again_without_a_gateway_restart(topo, portal, restore_victim):
+    port, gateway_pid = topo.gateway.port, topo.gateway.pid
+    world = one_tenant_per_region(portal, "crash")
+    victim = world[VICTIM]["tenant"]["id"]
+    second = assert_key(portal.key(victim, "second-key", scope="write"), created=True, scope="write")
+    keys_before = [stable_key_fields(k) for k in portal.keys(victim)]
+    assert len(keys_before) == 2
+
+    restore_victim.kill()
+    assert_portal_unavailable(portal.call("GET", f"/tenants/{victim}"))
+    assert_verify_unavailable(verify(port, second["key"], victim))
+
+    port_before = restore_victim.port
+    restore_victim.start()  # same port, same data dir; the gateway is not touched
+    assert restore_victim.port == port_before
+
+    # The first call after the restart already works: the gateway kept no memory of the outage.
+    got, elapsed = timed_call(portal.call, "GET", f"/tenants/{victim}")
+    assert assert_ok(got).json == world[VICTIM]["tenant"]
+    report(f"first portal call through the gateway after {VICTIM} restarted: {ms(elapsed)}")
+    assert [stable_key_fields(k) for k in portal.keys(victim)] == keys_before
+    for secret in (world[VICTIM]["key"]["key"], second["key"]):
+        answer = verify(port, secret, victim)
+        assert answer.status == 200, f"verify of a key made before the crash: {answer}"
+    assert_verified(port, world)
+
+    # Every region answers again: the lists and the summary too.
+    assert sorted(t["id"] for t in portal.tenants()) == sorted(e["tenant"]["id"] for e in world.values())
+    summary = assert_ok(portal.call("GET", "/dashboard/org/summary")).json
+    assert summary["tenants"] == 3, summary
+    assert_key(portal.key(victim, "after-restart"), created=True)
+
+    assert topo.gateway.pid == gateway_pid and topo.gateway.is_running()
+
+
+def test_portal_stalled_region_is_503_at_the_read_timeout_while_the_others_stay_fast(topo, portal):
+    port = topo.gateway.port
+    world = one_tenant_per_region(portal, "stall")
+    victim = world[VICTIM]["tenant"]["id"]
+    secret = world[VICTIM]["key"]["key"]
+    missing = unknown_tenant_id()
+    calls = [("get", lambda: portal.call("GET", f"/tenants/{victim}"), assert_portal_unavailable),
+             ("keys", lambda: portal.call("GET", f"/tenants/{victim}/keys"), assert_portal_unavailable),
+             ("create key", lambda: portal.create_key(victim, "while-stalled"), assert_portal_unavailable),
+             ("verify", lambda: verify(port, secret, victim), assert_verify_unavailable),
+             ("nginx verify", lambda: verify_nginx(port, secret, victim), assert_verify_nginx_unavailable),
+             ("list", lambda: portal.call("GET", "/tenants"), assert_portal_unavailable),
+             ("unknown tenant", lambda: portal.call("GET", f"/tenants/{missing}"), assert_portal_unavailable)]
+    results = {}
+
+    def run(name, call):
+        results[name] = timed_call(call)
+
+    with stalled(topo.regions[VICTIM]):
+        threads = [threading.Thread(target=run, args=(name, call)) for name, call, _ in calls]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.1)  # the stalled calls are in flight: now measure the other regions
+        during = []
+        for _ in range(10):
+            for region in HEALTHY:
+                tenant_id = world[region]["tenant"]["id"]
+                got, elapsed = timed_call(portal.call, "GET", f"/tenants/{tenant_id}")
+                assert assert_ok(got).json == world[region]["tenant"]
+                during.append(elapsed)
+        for region in HEALTHY:
+            answer = verify(port, world[region]["key"]["key"], world[region]["tenant"]["id"])
+            assert answer.status == 200, f"verify in {region} while {VICTIM} stalls: {answer}"
+            assert_key(portal.key(world[region]["tenant"]["id"], "while-stalled"), created=True)
+        for thread in threads:
+            thread.join(HTTP_TIMEOUT_S + 1)
+            assert not thread.is_alive(), "a call to the stalled region hung"
+
+    for name, _, check in calls:
+        answer, elapsed = results[name]
+        check(answer)
+        if check is assert_portal_unavailable and name not in ("list", "unknown tenant"):
+            assert f"{READ_TIMEOUT_MS} ms" in answer.json["message"], answer
+        # Not before the read timeout (it was waited for), and not long after it.
+        assert READ_TIMEOUT_MS / 1000 * 0.9 <= elapsed < SLOW_503_LIMIT_S, f"{name}: 503 after {ms(elapsed)}"
+        report(f"{VICTIM} stalled, {name}: {answer.status} in {ms(elapsed)}")
+    report(f"fr-par and nl-ams tenants through the gateway while {VICTIM} stalls: {describe(during)}")
+    assert statistics.median(during) < HEALTHY_MEDIAN_LIMIT_S, describe(during)
+
+    # Once it answers again, so do its tenants.
+    assert assert_ok(portal.call("GET", f"/tenants/{victim}")).json == world[VICTIM]["tenant"]
+
+
+def test_portal_activity_pages_across_three_regions_newest_first(topo, portal):
+    # Each action waits for its answer before the next: the true order is the order of `done`.
+    done = []  # (type, tenant_id, target), oldest first
+    tenants = {}
+    for region in ("pl-waw", "fr-par", "nl-ams"):  # not in name order, so the merge must sort
+        tenants[region] = portal.tenant(f"activity-{region}", "prod", region=region)["id"]
+        done.append(("tenant.created", tenants[region], tenants[region]))
+    for round_ in range(2):
+        for region in ("nl-ams", "pl-waw", "fr-par"):
+            key = portal.key(tenants[region], f"round-{round_}")
+            done.append(("api_key.created", tenants[region], key["id"]))
+    expected = list(reversed(done))  # newest first: 9 events, so the last page holds one
+
+    pages, cursor = [], None
+    while True:
+        answer = assert_ok(portal.call("GET", "/activity?limit=2" + (f"&cursor={cursor}" if cursor else "")))
+        assert set(answer.json) == {"events", "next_cursor"}, answer
+        pages.append(answer.json["events"])
+        cursor = answer.json["next_cursor"]
+        assert len(pages) <= len(expected), f"paging does not end: {pages}"
+        if cursor is None:
+            break
+        assert isinstance(cursor, str) and cursor, answer
+        assert len(answer.json["events"]) == 2, f"a page before the last holds {len(answer.json['events'])}: {answer}"
+    assert [len(page) for page in pages] == [2, 2, 2, 2, 1], [[e["id"] for e in page] for page in pages]
+
+    events = [event for page in pages for event in page]
+    ids = [event["id"] for event in events]
+    assert len(ids) == len(set(ids)), f"an event on two pages: {ids}"
+    assert [(e["type"], e["tenant_id"], e["target"]) for e in events] == expected
+    assert all(e["result"] == "success" and e["actor"] == {"email": PORTAL_EMAIL} for e in events), events
+    timestamps = [event["timestamp"] for event in events]
+    assert timestamps == sorted(timestamps, reverse=True), timestamps
+
+    # One big page is the same list.
+    whole = assert_ok(portal.call("GET", "/activity?limit=200")).json
+    assert [e["id"] for e in whole["events"]] == ids and whole["next_cursor"] is None
+
+
+def test_portal_directory_is_rebuilt_after_a_gateway_restart(topo):
+    portal = portal_at(topo.gateway)
+    world = one_tenant_per_region(portal, "restart")
+    keys = {region: [stable_key_fields(k) for k in portal.keys(e["tenant"]["id"])] for region, e in world.items()}
+    old_pid = topo.gateway.pid
+
+    topo.gateway.restart()  # a new process on the same port, same region servers; its directory is empty
+    assert topo.gateway.pid != old_pid
+    topo.gateway.wait_regions_ok(REGIONS, timeout=10)
+    port = topo.gateway.port
+    portal = portal_at(topo.gateway)
+
+    # Verify first for pl-waw (the last region asked, by name): the directory is filled by verify too.
+    entry = world[VICTIM]
+    answer = verify(port, entry["key"]["key"], entry["tenant"]["id"])
+    assert answer.status == 200, f"verify through a restarted gateway, tenant not yet asked for: {answer}"
+    for region, entry in world.items():
+        tenant_id = entry["tenant"]["id"]
+        assert assert_ok(portal.call("GET", f"/tenants/{tenant_id}")).json == entry["tenant"], region
+        assert [stable_key_fields(k) for k in portal.keys(tenant_id)] == keys[region]
+        assert_key(portal.key(tenant_id, "after-gateway-restart"), created=True)
+    assert_verified(port, world)
+    assert_error(portal.call("GET", f"/tenants/{unknown_tenant_id()}"), 404, "not_found")
+
+
+def test_portal_gateway_restarted_while_a_region_is_down(topo, restore_victim):
+    """The directory is empty and the region holding a tenant is down: that tenant is 503
+    naming the region; tenants of live regions are found (200)."""
+    portal = portal_at(topo.gateway)
+    world = one_tenant_per_region(portal, "cold")
+    restore_victim.kill()
+    topo.gateway.restart()
+    portal = portal_at(topo.gateway)
+    port = topo.gateway.port
+
+    victim = world[VICTIM]["tenant"]["id"]
+    assert_portal_unavailable(portal.call("GET", f"/tenants/{victim}"))
+    assert_verify_unavailable(verify(port, world[VICTIM]["key"]["key"], victim))
+    assert_verify_nginx_unavailable(verify_nginx(port, world[VICTIM]["key"]["key"], victim))
+    for region in HEALTHY:
+        entry = world[region]
+        assert assert_ok(portal.call("GET", f"/tenants/{entry['tenant']['id']}")).json == entry["tenant"]
+        assert verify(port, entry["key"]["key"], entry["tenant"]["id"]).status == 200
+
+    restore_victim.start()
+    assert assert_ok(portal.call("GET", f"/tenants/{victim}")).json == world[VICTIM]["tenant"]
+    assert_verified(port, world)
 
 
 # ---------------------------------------------------------------- what the SDK sends, many times
