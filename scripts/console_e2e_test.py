@@ -10,29 +10,24 @@ field. Screenshots of every view land in $CONSOLE_SCREENSHOTS (default /tmp/cons
 runs against the console built into the binary. While editing the console, set
 CONSOLE_ASSETS_DIR=Sources/TokendHTTP/Resources: the test then starts its own tokend that
 serves the files from that folder. Needs chromium and chromedriver (Debian packages) and selenium.
+The fixtures' bodies and the Selenium helpers are console_support.py's, shared with
+console_portal_e2e_test.py.
 """
 
-import os
-import pathlib
-import shutil
-import tempfile
 import uuid
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.common.exceptions import JavascriptException, NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from harness.tokend import ServeProcess
+from console_support import (
+    SHOTS, cell, chromium, console_url, copy_and_read, fill, find, shot, text, viewport, visible, wait,
+)
 
-SHOTS = pathlib.Path(os.environ.get("CONSOLE_SCREENSHOTS", "/tmp/console-screens"))
 KEY = "e2e-console-key-0001"  # the audit trail shows its first 8 characters as the actor
 REGION = "nl-ams"  # not the first region, so the switcher is really used
-WAIT = 10
 
 
 # ---- fixtures
@@ -40,81 +35,15 @@ WAIT = 10
 
 @pytest.fixture(scope="module")
 def base_url():
-    assets = os.environ.get("CONSOLE_ASSETS_DIR")
-    if not assets:
-        yield os.environ["TOKEND_URL"].rstrip("/")
-        return
-    # Developing the console: a server of our own (TOKEND_BINARY), reading the console from the folder.
-    root = pathlib.Path(tempfile.mkdtemp(prefix="tokend-console-"))
-    server = ServeProcess(root, "console", extra=["--assets-dir", str(pathlib.Path(assets).resolve())])
-    try:
-        yield server.start().url
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    yield from console_url("console")
 
 
 @pytest.fixture(scope="module")
 def driver(base_url, request):
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", shutil.which("chromium") or "chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):
-        options.add_argument(argument)
-    service = Service(os.environ.get("CHROMEDRIVER", shutil.which("chromedriver") or "chromedriver"))
-    browser = webdriver.Chrome(options=options, service=service)
-    try:
-        # Lets the page's copy button use the async clipboard, and the test read it back.
-        browser.execute_cdp_cmd("Browser.grantPermissions", {
-            "origin": base_url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
-        viewport(browser, 1280, 800)
-        yield browser
-    finally:
-        browser.quit()
-        # Printed past pytest's capture, so it shows on a passing run too.
-        with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
-            print(f"\nconsole screenshots: {SHOTS}")
+    yield from chromium(base_url, request, f"console screenshots: {SHOTS}")
 
 
 # ---- helpers
-
-
-def viewport(driver, width, height):
-    # The page's own size, whatever the headless window's frame takes.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-
-def wait(driver, condition, message=""):
-    # Rows are redrawn after every answer: an element read mid-redraw is simply read again.
-    return WebDriverWait(driver, WAIT, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition, message)
-
-
-def shot(driver, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))
-
-
-def find(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
-def text(driver, selector):
-    return find(driver, selector).text.strip()
-
-
-def visible(selector):
-    def check(driver):
-        try:
-            return find(driver, selector).is_displayed()
-        except NoSuchElementException:
-            return False
-    return check
-
-
-def fill(driver, selector, value):
-    field = find(driver, selector)
-    field.clear()
-    field.send_keys(value)
 
 
 def verify(base_url, secret, project):
@@ -147,10 +76,6 @@ def click_action(driver, name, action):
     # Retried until it lands: a refresh may redraw the row between finding and clicking.
     wait(driver, lambda d: row(d, name).find_element(By.CSS_SELECTOR, f'[data-action="{action}"]').click() or True,
          f"{action} {name}")
-
-
-def cell(token_row, label):
-    return token_row.find_element(By.CSS_SELECTOR, f'[data-label="{label}"]').text.strip()
 
 
 def table_names(driver):
@@ -267,13 +192,7 @@ def test_create_copy_rotate_revoke(driver, base_url):
     find(driver, "#create-form button.primary").click()
     secret = read_secret(driver)
     assert "only this once" in text(driver, "#secret-warning")
-    find(driver, "#secret-copy").click()
-    wait(driver, lambda d: text(d, "#secret-copied") == "Copied to the clipboard.", "the copy is confirmed")
-    try:
-        clipboard = driver.execute_async_script(
-            "navigator.clipboard.readText().then(arguments[0], () => arguments[0](null))")
-    except JavascriptException:
-        clipboard = None
+    clipboard = copy_and_read(driver, "#secret-copy", "#secret-copied")
     assert clipboard in (secret, None), "the clipboard holds the secret (when headless Chromium has one)"
     shot(driver, "05-secret")
     assert verify(base_url, secret, project) == 200

@@ -13,34 +13,28 @@ $CONSOLE_SCREENSHOTS (default /tmp/console-screens), named portal-*.
 runs against the console built into the binary. While editing the console, set
 CONSOLE_ASSETS_DIR=Sources/TokendHTTP/Resources: the test then starts its own tokend
 (TOKEND_BINARY, open auth) that serves the files from that folder. Needs chromium and
-chromedriver (Debian packages) and selenium. The fixtures and helpers are copied from
-console_e2e_test.py (importing it would collect its tests too).
+chromedriver (Debian packages) and selenium. The fixtures' bodies and the Selenium helpers are
+console_support.py's, shared with console_e2e_test.py.
 """
 
-import os
-import pathlib
 import re
-import shutil
-import tempfile
 import time
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.common.exceptions import JavascriptException, NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from harness.tokend import ServeProcess
+import console_support
+from console_support import (
+    SHOTS, WAIT, cell, chromium, console_url, copy_and_read, fill, find, text, viewport, visible, wait,
+)
 
-SHOTS = pathlib.Path(os.environ.get("CONSOLE_SCREENSHOTS", "/tmp/console-screens"))
 EMAIL = "training@example.com"
 PASSWORD = "Training123!"
 REGION = "nl-ams"  # not the default (first) region, so the select is really used
-WAIT = 10
 USE_WAIT = 20  # last use and usage counters may be written in batches
 
 
@@ -49,39 +43,14 @@ USE_WAIT = 20  # last use and usage counters may be written in batches
 
 @pytest.fixture(scope="module")
 def base_url():
-    assets = os.environ.get("CONSOLE_ASSETS_DIR")
-    if not assets:
-        yield os.environ["TOKEND_URL"].rstrip("/")
-        return
-    # Developing the console: a server of our own (TOKEND_BINARY), reading the console from the folder.
-    root = pathlib.Path(tempfile.mkdtemp(prefix="tokend-portal-console-"))
-    server = ServeProcess(root, "portal-console", extra=["--assets-dir", str(pathlib.Path(assets).resolve())])
-    try:
-        yield server.start().url
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    yield from console_url("portal-console")
 
 
 @pytest.fixture(scope="module")
 def driver(base_url, request):
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", shutil.which("chromium") or "chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):
-        options.add_argument(argument)
     # window.confirm is answered by the test, never by the driver.
-    options.set_capability("unhandledPromptBehavior", "ignore")
-    service = Service(os.environ.get("CHROMEDRIVER", shutil.which("chromedriver") or "chromedriver"))
-    browser = webdriver.Chrome(options=options, service=service)
-    try:
-        browser.execute_cdp_cmd("Browser.grantPermissions", {
-            "origin": base_url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
-        viewport(browser, 1280, 800)
-        yield browser
-    finally:
-        browser.quit()
-        with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
-            print(f"\nportal console screenshots: {SHOTS}/portal-*.png")
+    yield from chromium(base_url, request, f"portal console screenshots: {SHOTS}/portal-*.png",
+                        {"unhandledPromptBehavior": "ignore"})
 
 
 @pytest.fixture(scope="module")
@@ -95,46 +64,8 @@ def jwt(base_url):
 # ---- helpers
 
 
-def viewport(driver, width, height):
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-
-
-def wait(driver, condition, message="", timeout=WAIT):
-    # Rows are redrawn after every answer: an element read mid-redraw is simply read again.
-    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition, message)
-
-
 def shot(driver, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SHOTS / f"portal-{name}.png"))
-
-
-def find(driver, selector):
-    return driver.find_element(By.CSS_SELECTOR, selector)
-
-
-def text(driver, selector):
-    return find(driver, selector).text.strip()
-
-
-def visible(selector):
-    def check(driver):
-        try:
-            return find(driver, selector).is_displayed()
-        except NoSuchElementException:
-            return False
-    return check
-
-
-def hidden(selector):
-    return lambda driver: not visible(selector)(driver)
-
-
-def fill(driver, selector, value):
-    field = find(driver, selector)
-    field.clear()
-    field.send_keys(value)
+    console_support.shot(driver, f"portal-{name}")
 
 
 def api(base_url, jwt, method, path, **kwargs):
@@ -177,10 +108,6 @@ def tenant_row(driver, tenant_id):
 def key_row(driver, name):
     rows = driver.find_elements(By.XPATH, f'//table[@id="keys-table"]/tbody/tr[th[normalize-space()="{name}"]]')
     return rows[0] if rows else None
-
-
-def cell(row, label):
-    return row.find_element(By.CSS_SELECTOR, f'[data-label="{label}"]').text.strip()
 
 
 def cells(row, *labels):
@@ -364,13 +291,7 @@ def test_tenant_and_key_lifecycle_with_activity_and_usage(driver, base_url, jwt)
     find(driver, "#new-key-create").click()
     key = read_key(driver)
     assert text(driver, "#portal-secret-tenant") == tenant_id
-    find(driver, "#portal-secret-copy").click()
-    wait(driver, lambda d: text(d, "#portal-secret-copied") == "Copied to the clipboard.", "the copy is confirmed")
-    try:
-        clipboard = driver.execute_async_script(
-            "navigator.clipboard.readText().then(arguments[0], () => arguments[0](null))")
-    except JavascriptException:
-        clipboard = None
+    clipboard = copy_and_read(driver, "#portal-secret-copy", "#portal-secret-copied")
     assert clipboard in (key, None), "the clipboard holds the key (when headless Chromium has one)"
     shot(driver, "07-key-once")
     assert verify(base_url, key, tenant_id) == 200, "the write key pushes"

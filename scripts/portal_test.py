@@ -15,21 +15,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import re
 import secrets
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from harness import http_client
+from harness.http_client import TIMEOUT_S, Answer
 from harness.tokend import ServeProcess, binary_path
 
-TIMEOUT_S = 10.0
 TENANT_FIELDS = ["id", "display_name", "environment", "region", "metrics_host", "logs_host", "traces_host",
                  "created_at", "status"]
 KEY_FIELDS = ["id", "display_name", "prefix", "scope", "status", "last_used_at", "created_at", "revoked_at"]
@@ -53,43 +52,11 @@ def tenant_id_pattern(slug: str) -> re.Pattern:
 # ---------------------------------------------------------------- HTTP
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    json: object = field(default=None)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode(errors="replace")
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status} {self.text[:500]}"
-
-
 def send(port: int, method: str, path: str, body=None, headers: dict | None = None,
          timeout: float = TIMEOUT_S) -> Answer:
-    """One request on a fresh connection; a dict or list body goes as JSON."""
-    headers = dict(headers or {})
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-    if body is not None and not any(k.lower() == "content-type" for k in headers):
-        headers["Content-Type"] = "application/json"
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-        answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, raw)
-    finally:
-        connection.close()
-    if raw:
-        try:
-            answer.json = json.loads(raw)
-        except ValueError:
-            pass
-    return answer
+    """One request on a fresh connection (harness.http_client.send); a dict or list body goes as
+    JSON, and any body without a Content-Type of its own as application/json."""
+    return http_client.send(port, method, path, body, headers, timeout, content_type="application/json")
 
 
 def assert_error(answer: Answer, status: int, code: str | None = None) -> Answer:

@@ -10,6 +10,8 @@ it starts binds 127.0.0.1 only, and every wait has a time limit.
     harness.tokend     binary_path() (TOKEND_BINARY), ServeProcess, RegionServer, Gateway, Topology
     harness.nginx      Nginx: nginx on a free loopback port in front of a given server block
     harness.inprocess  serving(): a Python stand-in server (an upstream, a fake region) in a thread
+    harness.http_client send(), Answer: one request to a tokend on a fresh connection, the client
+                       of reliability/tokend_http.py and portal_test.py
     harness.cli        `python3 -m harness with-server|with-topology CMD…`, behind scripts/with-server
                        and scripts/with-topology
 

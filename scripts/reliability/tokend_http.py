@@ -7,14 +7,13 @@ apart from "sent, then the connection died" (the request may or may not have run
 
 from __future__ import annotations
 
-import http.client
-import json
 import socket
 import time
-from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-TIMEOUT_S = 10.0  # no answer within this is a hang, and a failure of whichever test saw it
+from harness import http_client
+from harness.http_client import TIMEOUT_S, Answer
+
 SCOPES = ["write_only_metrics"]
 REGIONS = ("fr-par", "nl-ams", "pl-waw")
 SECRET_DISPLAY_PREFIX_CHARS = 18  # "tkd_frpar_" plus 8 random characters, kept in the db
@@ -24,45 +23,14 @@ class NotSent(Exception):
     """The connection was refused: the request never reached the server."""
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    json: object = field(default=None)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode(errors="replace")
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status} {self.text[:400]}"
-
-
 def send(port: int, method: str, path: str, body: bytes | dict | None = None,
          headers: dict[str, str] | None = None, timeout: float = TIMEOUT_S) -> Answer:
-    """One request on a fresh connection. Raises NotSent when refused, OSError or
-    http.client.HTTPException when the connection fails after that, socket.timeout on a hang."""
-    if isinstance(body, dict):
-        body = json.dumps(body).encode()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    """One request on a fresh connection (harness.http_client.send). Raises NotSent when refused,
+    OSError or http.client.HTTPException when the connection fails after that, socket.timeout on a hang."""
     try:
-        try:
-            connection.connect()
-        except ConnectionRefusedError as error:
-            raise NotSent(str(error)) from error
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        raw = response.read()
-        answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, raw)
-    finally:
-        connection.close()
-    if raw:
-        try:
-            answer.json = json.loads(raw)
-        except ValueError:
-            answer.json = None
-    return answer
+        return http_client.send(port, method, path, body, headers, timeout)
+    except ConnectionRefusedError as error:
+        raise NotSent(str(error)) from error
 
 
 def contract_problem(answer: Answer) -> str | None:

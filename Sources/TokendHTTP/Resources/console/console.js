@@ -1,5 +1,10 @@
 // tokend console: a thin page over the public API, same origin, with the management key the
-// person enters. Everything it shows comes from the same calls any SDK makes.
+// person enters. Everything it shows comes from the same calls any SDK makes. The helpers both
+// faces use are common.js's.
+
+import {
+  $, $$, clearErrors as clearScope, copyValue, dateFormat, el, fetchJSON, time, whileBusy, wireDialogs,
+} from './common.js';
 
 const GROUPS = {
   Push: ['write_only_metrics', 'write_only_logs', 'write_only_traces'],
@@ -19,9 +24,6 @@ const EVENTS = {
 };
 const KEY_STORAGE = 'tokend.managementKey';
 const PAGE_SIZES = [10, 20, 50, 100];
-
-const $ = (selector, root = document) => root.querySelector(selector);
-const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
 // The key lives in sessionStorage only: it goes away with the tab, never into the URL.
 const state = {
@@ -61,27 +63,9 @@ function writeLocation() {
 
 // ---- API
 
-class ApiError extends Error {
-  constructor(data, status, requestId) {
-    super(data.message);
-    Object.assign(this, { data, status, requestId });
-  }
-}
-
-async function api(path, { method = 'GET', body } = {}) {
+function api(path, { method = 'GET', body } = {}) {
   // tokend's extension fields (status, expiry, last use, secret prefix) are sent only when asked for.
-  const headers = { 'X-Auth-Token': state.key, Prefer: 'tokend-extensions' };
-  if (body) headers['Content-Type'] = 'application/json';
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
-  } catch {
-    throw new ApiError({ type: 'network', message: 'tokend did not answer. Is the server running?' }, 0);
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => ({ type: 'unknown', message: `Unexpected answer (HTTP ${response.status}).` }));
-  if (!response.ok) throw new ApiError(data, response.status, response.headers.get('X-Request-Id'));
-  return data;
+  return fetchJSON(path, { method, body, headers: { 'X-Auth-Token': state.key, Prefer: 'tokend-extensions' } });
 }
 
 const regionPath = (suffix) => `/cockpit/v1/regions/${encodeURIComponent(state.region)}/${suffix}`;
@@ -99,11 +83,7 @@ function explain(error) {
 
 // ---- Errors shown next to what caused them
 
-function clearErrors(scope) {
-  for (const slot of $$('.error', scope)) slot.textContent = '';
-  for (const field of $$('[aria-invalid]', scope)) field.removeAttribute('aria-invalid');
-  $('#page-error').textContent = '';
-}
+const clearErrors = (scope) => clearScope(scope, '#page-error');
 
 // Each argument the API names goes under its field ([data-argument] in the scope, its
 // message in #<id>-error); the rest goes to the scope's general slot or the page.
@@ -134,55 +114,16 @@ function showError(scope, error) {
 
 // Runs one request on behalf of a form or view: its errors land in that scope, a form's
 // submit buttons are off meanwhile (no double submits), and what was typed stays.
-async function attempt(scope, request) {
+function attempt(scope, request) {
   clearErrors(scope);
-  const buttons = scope instanceof HTMLFormElement ? $$('button:not([type="button"])', scope) : [];
-  buttons.forEach((button) => { button.disabled = true; });
-  scope.setAttribute('aria-busy', 'true');
-  try {
-    return await request();
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    showError(scope, error);
-    return undefined;
-  } finally {
-    buttons.forEach((button) => { button.disabled = false; });
-    scope.removeAttribute('aria-busy');
-  }
+  return whileBusy(scope, request, (error) => showError(scope, error));
 }
 
 function notify(text) {
   $('#notice').textContent = text;
 }
 
-// ---- DOM helpers
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value == null || value === false) continue;
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children.flat().filter((child) => child != null && child !== false));
-  return node;
-}
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-
-function sinceNow(date) {
-  const seconds = (date - Date.now()) / 1000;
-  for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
-    if (Math.abs(seconds) >= size) return relativeFormat.format(Math.round(seconds / size), unit);
-  }
-  return relativeFormat.format(Math.round(seconds), 'second');
-}
-
-function time(iso, relative = false) {
-  const date = new Date(iso);
-  return el('time', { datetime: iso, title: dateFormat.format(date) }, relative ? sinceNow(date) : dateFormat.format(date));
-}
+// ---- Focus
 
 // Rows are redrawn after every change, so focus is remembered as a way to find the
 // element again (its row's token and action), not as the node itself.
@@ -399,21 +340,7 @@ function showSecret(token, graceSeconds) {
   $('#secret-copy').focus();
 }
 
-async function copySecret() {
-  const field = $('#secret-value');
-  let copied;
-  try {
-    await navigator.clipboard.writeText(field.value);
-    copied = true;
-  } catch {
-    // No async clipboard (plain http on another host, or refused): the older path.
-    field.select();
-    copied = document.execCommand('copy');
-  }
-  $('#secret-copied').textContent = copied
-    ? 'Copied to the clipboard.'
-    : 'Could not copy: the secret is selected, press Ctrl+C (\u2318C) to copy it.';
-}
+const copySecret = () => copyValue($('#secret-value'), $('#secret-copied'), 'secret');
 
 function buildScopeChecks() {
   const check = (value, label, help) => el('label', { class: 'check' },
@@ -587,10 +514,7 @@ function start() {
   });
   $('#scope-fine').addEventListener('change', syncGroups);
   // The portal's dialogs (class portal) are portal.js's own.
-  for (const dialog of $$('dialog:not(.portal)')) {
-    dialog.addEventListener('click', (event) => { if (event.target.matches('[data-close]')) dialog.close(); });
-    dialog.addEventListener('close', restoreFocus);
-  }
+  wireDialogs('dialog:not(.portal)', restoreFocus);
   // The secret must not linger in the page once its dialog is gone.
   $('#secret-dialog').addEventListener('close', () => { $('#secret-value').value = ''; });
 

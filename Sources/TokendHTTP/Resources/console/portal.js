@@ -1,6 +1,11 @@
 // tokend console, xScaler portal face: a thin page over the portal API (docs/portal.md), same
 // origin, with the JWT that POST /auth/login hands out. console.js keeps the Cockpit face; this
-// file owns the switch between the two and everything under #portal-main.
+// file owns the switch between the two and everything under #portal-main. The helpers both faces
+// use are common.js's.
+
+import {
+  $, $$, clearErrors as clearScope, copyValue, el, fetchJSON, time as timeElement, whileBusy, wireDialogs,
+} from './common.js';
 
 const TOKEN_STORAGE = 'tokend.portalToken';
 const FACE_STORAGE = 'tokend.face';
@@ -28,9 +33,6 @@ const ERROR_TEXT = {
   unavailable: 'A region did not answer. Try again shortly.',
 };
 
-const $ = (selector, root = document) => root.querySelector(selector);
-const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
-
 // The JWT lives in sessionStorage only: it goes away with the tab, never into the URL.
 const session = { token: sessionStorage.getItem(TOKEN_STORAGE) ?? '', claims: null, org: null };
 const place = (() => {
@@ -47,27 +49,10 @@ const portal = {
 
 // ---- API
 
-class PortalError extends Error {
-  constructor(data, status) {
-    super(data.message);
-    Object.assign(this, { data, status });
-  }
-}
-
-async function api(path, { method = 'GET', body, auth = true } = {}) {
+function api(path, { method = 'GET', body, auth = true } = {}) {
   const headers = { Accept: 'application/json' };
   if (auth) headers.Authorization = `Bearer ${session.token}`;
-  if (body) headers['Content-Type'] = 'application/json';
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
-  } catch {
-    throw new PortalError({ error: 'network', message: 'tokend did not answer. Is the server running?' }, 0);
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => ({ error: 'unknown', message: `Unexpected answer (HTTP ${response.status}).` }));
-  if (!response.ok) throw new PortalError(data ?? {}, response.status);
-  return data;
+  return fetchJSON(path, { method, body, headers, codeField: 'error' });
 }
 
 const enc = encodeURIComponent;
@@ -79,71 +64,33 @@ function explain(error) {
 
 // ---- Errors shown next to what caused them
 
-function clearErrors(scope) {
-  for (const slot of $$('.error', scope)) slot.textContent = '';
-  for (const field of $$('[aria-invalid]', scope)) field.removeAttribute('aria-invalid');
-  $('#portal-error').textContent = '';
-}
+const clearErrors = (scope) => clearScope(scope, '#portal-error');
 
 // Runs one request on behalf of a form or view: its errors land in that scope's slot, a
 // form's submit buttons are off meanwhile (no double submits), and what was typed stays. A
 // refused session (401) signs out: the sign-in form comes back, saying why.
-async function attempt(scope, request, { signedIn = true } = {}) {
+function attempt(scope, request, { signedIn = true } = {}) {
   clearErrors(scope);
-  const buttons = scope instanceof HTMLFormElement ? $$('button:not([type="button"])', scope) : [];
-  buttons.forEach((button) => { button.disabled = true; });
-  scope.setAttribute('aria-busy', 'true');
-  try {
-    return await request();
-  } catch (error) {
-    if (!(error instanceof PortalError)) throw error;
+  return whileBusy(scope, request, (error) => {
     if (error.status === 401 && signedIn) {
       signOut(`Your session has ended or was refused (${error.data?.message || 'HTTP 401'}). Sign in again.`);
-      return undefined;
+      return;
     }
     const slot = $('[data-error-for="form"]', scope) ?? $('#portal-error');
     slot.textContent = explain(error);
-    return undefined;
-  } finally {
-    buttons.forEach((button) => { button.disabled = false; });
-    scope.removeAttribute('aria-busy');
-  }
+  });
 }
 
 function notify(text) {
   $('#portal-notice').textContent = text;
 }
 
-// ---- DOM helpers (as console.js's)
+// ---- Figures
 
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value == null || value === false) continue;
-    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children.flat().filter((child) => child != null && child !== false));
-  return node;
-}
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const numberFormat = new Intl.NumberFormat();
 
-function sinceNow(date) {
-  const seconds = (date - Date.now()) / 1000;
-  for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
-    if (Math.abs(seconds) >= size) return relativeFormat.format(Math.round(seconds / size), unit);
-  }
-  return relativeFormat.format(Math.round(seconds), 'second');
-}
-
-function time(iso, relative = false) {
-  if (!iso) return 'never';
-  const date = new Date(iso);
-  return el('time', { datetime: iso, title: dateFormat.format(date) }, relative ? sinceNow(date) : dateFormat.format(date));
-}
+// Last use and the like may not have happened yet.
+const time = (iso, relative = false) => (iso ? timeElement(iso, relative) : 'never');
 
 function bytes(value) {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -154,6 +101,8 @@ function bytes(value) {
 }
 
 const count = (value) => numberFormat.format(Number(value) || 0);
+
+// ---- Focus
 
 // Rows are redrawn after every change, so focus is remembered as a way to find the element
 // again (its row's id and action), not as the node itself.
@@ -530,21 +479,7 @@ function showKey(key) {
   $('#portal-secret-copy').focus();
 }
 
-async function copyKey() {
-  const field = $('#portal-secret-value');
-  let copied;
-  try {
-    await navigator.clipboard.writeText(field.value);
-    copied = true;
-  } catch {
-    // No async clipboard (plain http on another host, or refused): the older path.
-    field.select();
-    try { copied = document.execCommand('copy'); } catch { copied = false; }
-  }
-  $('#portal-secret-copied').textContent = copied
-    ? 'Copied to the clipboard.'
-    : 'Could not copy: the key is selected, press Ctrl+C (\u2318C) to copy it.';
-}
+const copyKey = () => copyValue($('#portal-secret-value'), $('#portal-secret-copied'), 'key');
 
 // ---- Activity
 
@@ -677,10 +612,7 @@ function start() {
   }
   $('#portal-activity-refresh').addEventListener('click', () => loadActivity());
   $('#portal-activity-more').addEventListener('click', () => loadActivity({ more: true }));
-  for (const dialog of $$('dialog.portal')) {
-    dialog.addEventListener('click', (event) => { if (event.target.matches('[data-close]')) dialog.close(); });
-    dialog.addEventListener('close', restoreFocus);
-  }
+  wireDialogs('dialog.portal', restoreFocus);
   // The key must not linger in the page once its dialog is gone.
   $('#portal-secret-dialog').addEventListener('close', () => { $('#portal-secret-value').value = ''; });
 
