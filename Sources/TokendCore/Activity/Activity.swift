@@ -14,6 +14,30 @@ package enum ActivityKind: String, Sendable, CaseIterable {
     case tenantDeleted = "tenant.deleted"
 }
 
+extension ActivityKind {
+    /// What happened, in words: `Tenant … resumed`, `API key … rotated`. The portal's
+    /// event summaries read `<subject> <target> (<name>) <verb>`, and its free-text search
+    /// matches these words too.
+    package var subject: String { rawValue.hasPrefix("tenant.") ? "Tenant" : "API key" }
+
+    package var verb: String {
+        switch self {
+        case .created, .tenantCreated: "created"
+        case .rotated: "rotated"
+        case .revoked: "revoked"
+        case .denied: "refused"
+        case .tenantMetadataUpdated: "updated"
+        case .tenantSuspended: "suspended"
+        case .tenantActivated: "resumed"
+        case .tenantDeleted: "deleted"
+        }
+    }
+
+    package func summary(target: String, name: String?) -> String {
+        "\(subject) \(target)\(name.map { " (\($0))" } ?? "") \(verb)"
+    }
+}
+
 /// What an event says beyond its kind: values worth showing (a display name), and the
 /// changed fields' values before and after, where there are any.
 package struct ActivityDetails: Sendable, Hashable {
@@ -147,7 +171,9 @@ package struct ActivityCursor: Sendable, Hashable, Comparable {
 
     package init?(text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let micros = Int64(parts[0]), let region = RegionName(parts[1]), let id = Int64(parts[2]) else {
+        guard parts.count == 3, parts[0].allSatisfy(\.isNumber), parts[2].allSatisfy(\.isNumber), let micros = Int64(parts[0]),
+            let region = RegionName(parts[1]), let id = Int64(parts[2])
+        else {
             return nil
         }
         self.init(at: Timestamp(microsecondsSinceEpoch: micros), region: region, id: id)

@@ -47,7 +47,7 @@ package final class Portal: Sendable {
 
     package func invite(email: String, role: PortalRole, by caller: PortalCaller) throws(TokendError) -> PortalMember {
         try caller.require(.administer)
-        guard email.utf8.count <= 254, email.split(separator: "@", omittingEmptySubsequences: false).count == 2,
+        guard email.utf8.count <= 254, email.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false).count == 2,
             !email.hasPrefix("@"), !email.hasSuffix("@"),
             !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.isControl })
         else { throw .invalidArgument("email", .format, "email must be an address like someone@example.com") }

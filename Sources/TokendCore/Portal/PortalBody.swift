@@ -5,6 +5,10 @@ package enum PortalBody {
         try TenantFields.object(body, known: known)
     }
 
+    package static func optionalString(_ fields: [String: JSONValue], _ name: String) throws(TokendError) -> String? {
+        try JSONField.string(fields[name], name)
+    }
+
     package static func requiredString(_ fields: [String: JSONValue], _ name: String) throws(TokendError) -> String {
         guard let text = try JSONField.string(fields[name], name), !text.isEmpty else {
             throw .invalidArgument(name, .required, "\(name) is required")
@@ -41,7 +45,9 @@ extension TenantActivityQuery {
         let freeText =
             check.attempt { () throws(TokendError) in
                 try QueryArgument.single(text, "q").map { text throws(TokendError) in
-                    guard text.count <= 200 else { throw .invalidArgument("q", .constraint, "q must be at most 200 characters") }
+                    guard text.unicodeScalars.count <= 200, !text.unicodeScalars.contains(where: \.isControl) else {
+                        throw .invalidArgument("q", .constraint, "q must be at most 200 characters, without control characters")
+                    }
                     return text
                 }
             } ?? nil

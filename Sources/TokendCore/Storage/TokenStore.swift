@@ -59,7 +59,8 @@ package struct Credential: Sendable, Hashable {
     package let validUntil: Timestamp?
     /// The xScaler tenant whose project this is, if any.
     package let tenantID: TenantID?
-    /// The tenant is suspended: its requests are refused, its keys kept.
+    /// The tenant is suspended (its requests are refused, its keys kept) or deleted (a token
+    /// made for its project since, through the Cockpit face, is refused too).
     package let suspended: Bool
 
     package init(

@@ -6,7 +6,7 @@ package enum TenantFields {
     /// 1 to 64 characters, no control characters.
     static func displayName(_ value: JSONValue?) throws(TokendError) -> String? {
         guard let text = try JSONField.string(value, "display_name") else { return nil }
-        guard displayNameLength.contains(text.count), !text.unicodeScalars.contains(where: \.isControl) else {
+        guard displayNameLength.contains(text.unicodeScalars.count), !text.unicodeScalars.contains(where: \.isControl) else {
             throw .invalidArgument("display_name", .constraint, "display_name must be 1 to 64 characters, without control characters")
         }
         return text
@@ -15,7 +15,7 @@ package enum TenantFields {
     /// A free-text tag of at most 32 characters (`prod`, `staging`, …); `""` is none.
     static func environment(_ value: JSONValue?) throws(TokendError) -> String? {
         guard let text = try JSONField.string(value, "environment") else { return nil }
-        guard text.count <= environmentMaximumLength, !text.unicodeScalars.contains(where: \.isControl) else {
+        guard text.unicodeScalars.count <= environmentMaximumLength, !text.unicodeScalars.contains(where: \.isControl) else {
             throw .invalidArgument("environment", .constraint, "environment must be at most 32 characters, without control characters")
         }
         return text
@@ -28,8 +28,8 @@ package enum TenantFields {
             throw .invalidArgument("body", .format, "the request body must be a JSON object, not \(body.typeName)")
         }
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidArgument(
-                unknown, .unknown, "unknown field '\(unknown.prefix(64))'; known: \(known.sorted().joined(separator: ", "))")
+            let expected = known.isEmpty ? "this request takes no fields" : "known: " + known.sorted().joined(separator: ", ")
+            throw .invalidArgument(unknown, .unknown, "unknown field '\(unknown.prefix(64))'; \(expected)")
         }
         return fields
     }

@@ -68,8 +68,13 @@ struct PortalController {
         guard portal.access.isOpen else {
             throw TokendError.permissionsDenied(action: "sign-up", resource: "this portal (its users come from the keys file)")
         }
-        let fields = try Self.credentials(try await request.jsonBody(), known: ["email", "password", "name", "org_name"])
-        return try await signIn(fields, status: .created, context: context, withUser: true)
+        let body = try await request.jsonBody()
+        let fields = try PortalBody.object(body, known: ["email", "password", "name", "org_name"])
+        // The names are the other spelling's; the organisation is the configured one, but they must still be strings.
+        for name in ["name", "org_name"] { _ = try PortalBody.optionalString(fields, name) }
+        return try await signIn(
+            try Self.credentials(body, known: ["email", "password", "name", "org_name"]), status: .created, context: context, withUser: true
+        )
     }
 
     @Sendable func identityProviderExchange(_ request: Request, context: TokendRequestContext) async throws -> Response {
@@ -163,7 +168,7 @@ struct PortalController {
         let caller = try await authenticate(request, context)
         try caller.require(.write)
         let tenant = try await portal.create(
-            try NewTenant.parse(body: try await request.jsonBody()), by: caller, only: try PortalRequest.region(of: request))
+            try NewTenant.parse(body: try await request.optionalJSONBody()), by: caller, only: try PortalRequest.region(of: request))
         log("tenant created", tenant.id, caller, context)
         return tenantAnswer(tenant, for: request, status: .created)
     }

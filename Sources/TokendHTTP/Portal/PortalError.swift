@@ -31,6 +31,7 @@ extension TokendError {
     var portalMessage: String {
         switch self {
         case .invalidArguments(let problems): problems.map(\.helpMessage).joined(separator: "; ")
+        case .authenticationDenied(method: .unknownMethod, _): "the email or the password is not right"
         case .authenticationDenied: "sign in again: the bearer token is missing, malformed, expired or not ours"
         case .permissionsDenied(let action, let resource): "\(action) is not allowed on \(resource)"
         case .notFound(let resource, let id): "\(resource) \(id) not found"

@@ -77,7 +77,7 @@ extension JSONWriter {
             json.field("tenant_id", event.tenantID.rawValue)
             json.field("target", target)
             json.field("result", "success")
-            json.field("summary", Self.summary(record.kind, target: target, name: record.details?.metadata["display_name"]))
+            json.field("summary", record.kind.summary(target: target, name: record.details?.metadata["display_name"]))
             json.key("metadata")
             json.stringMap(record.details?.metadata ?? [:])
             json.key("before")
@@ -133,21 +133,6 @@ extension JSONWriter {
 
     private mutating func optionalStringMap(_ values: [String: String]?) {
         if let values { stringMap(values) } else { string(nil) }
-    }
-
-    private static func summary(_ kind: ActivityKind, target: String, name: String?) -> String {
-        let named = name.map { " (\($0))" } ?? ""
-        return switch kind {
-        case .tenantCreated: "Tenant \(target)\(named) created"
-        case .tenantMetadataUpdated: "Tenant \(target)\(named) updated"
-        case .tenantSuspended: "Tenant \(target)\(named) suspended"
-        case .tenantActivated: "Tenant \(target)\(named) resumed"
-        case .tenantDeleted: "Tenant \(target)\(named) deleted"
-        case .created: "API key \(target)\(named) created"
-        case .rotated: "API key \(target)\(named) rotated"
-        case .revoked: "API key \(target)\(named) revoked"
-        case .denied: "Requests with \(target) refused"
-        }
     }
 }
 

@@ -106,11 +106,17 @@ extension SQLiteTokenStore: TenantStore {
         if let tenant = query.tenant { filter.add("tenant.id = ?", [tenant.rawValue]) }
         if let text = query.text, !text.isEmpty {
             let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
+            // The summary is written when an event is shown; its words are the kind's.
+            let kinds = ActivityKind.allCases.filter { "\($0.subject) \($0.verb)".lowercased().contains(text.lowercased()) }
+            var kindValues: StatementArguments = []
+            for kind in kinds { kindValues += [kind.rawValue] }
+            let byKind =
+                kinds.isEmpty ? "" : " OR activity.kind IN (" + Array(repeating: "?", count: kinds.count).joined(separator: ",") + ")"
             filter.add(
                 """
                 (tenant.id LIKE ?1 ESCAPE '\\' OR ('key_' || replace(activity.token_id, '-', '')) LIKE ?1 ESCAPE '\\'
-                 OR activity.kind LIKE ?1 ESCAPE '\\' OR activity.actor_email LIKE ?1 ESCAPE '\\' OR activity.details LIKE ?1 ESCAPE '\\')
-                """.replacing("?1", with: "?"), [pattern, pattern, pattern, pattern, pattern])
+                 OR activity.kind LIKE ?1 ESCAPE '\\' OR activity.actor_email LIKE ?1 ESCAPE '\\' OR activity.details LIKE ?1 ESCAPE '\\'\(byKind))
+                """.replacing("?1", with: "?"), [pattern, pattern, pattern, pattern, pattern] + kindValues)
         }
         if let cursor = query.before {
             // Events sort by (time, region, number), newest first; this region's part of "older than the cursor".

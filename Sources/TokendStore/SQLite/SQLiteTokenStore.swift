@@ -166,14 +166,16 @@ package final class SQLiteTokenStore: TokenStore {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id, tenant.suspended FROM (
+                        SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id,
+                            tenant.suspended OR tenant.deleted_at IS NOT NULL FROM (
                             SELECT id, project_id, scopes, expires_at, NULL AS valid_until FROM token WHERE secret_hash = ?1
                             UNION ALL
                             SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = ?1
                             LIMIT 1
                         ) AS found
-                        -- The tenant whose project it is, if any: one lookup in its unique index.
-                        LEFT JOIN tenant ON tenant.project_id = found.project_id AND tenant.deleted_at IS NULL
+                        -- The tenant whose project it is, if any: one lookup in its unique index. A
+                        -- deleted tenant's project is refused like a suspended one's.
+                        LEFT JOIN tenant ON tenant.project_id = found.project_id
                         """), arguments: [hash])
             guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
             let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }

@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TokendCore
+
+/// A region's whole state as one SQLite database image (every table: tokens, tenants,
+/// revoked keys, activity, idempotency keys, traffic), for the fake cloud's snapshots.
+extension SQLiteTokenStore {
+    /// A consistent copy of the store, taken beside the writer (readers never wait).
+    package func exportImage() async throws -> [UInt8] {
+        try Self.serialize(database)
+    }
+
+    private static func serialize(_ database: any DatabaseWriter) throws -> [UInt8] {
+        let copy = try DatabaseQueue()
+        try database.backup(to: copy)
+        return try copy.writeWithoutTransaction { db in
+            var size: sqlite3_int64 = 0
+            guard let bytes = sqlite3_serialize(db.sqliteConnection, "main", &size, 0) else {
+                throw TokendError.unavailable(resource: "store", message: "the store could not be copied")
+            }
+            defer { sqlite3_free(bytes) }
+            return Array(UnsafeBufferPointer(start: bytes, count: Int(size)))
+        }
+    }
+
+    /// Replaces everything in the store with an image `exportImage` made (of this region or
+    /// another), in one step, then migrates it if it is older. An image that is not a
+    /// tokend store is refused and changes nothing.
+    package func importImage(_ image: [UInt8]) async throws {
+        try Self.replace(database, with: image)
+    }
+
+    private static func replace(_ database: any DatabaseWriter, with image: [UInt8]) throws {
+        let source = try DatabaseQueue()
+        try source.writeWithoutTransaction { db in
+            guard let buffer = sqlite3_malloc64(sqlite3_uint64(image.count)) else {
+                throw TokendError.unavailable(resource: "store", message: "no memory for the image")
+            }
+            image.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: image.count) }
+            let flags = UInt32(SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE)
+            let size = sqlite3_int64(image.count)
+            guard
+                sqlite3_deserialize(db.sqliteConnection, "main", buffer.assumingMemoryBound(to: UInt8.self), size, size, flags) == SQLITE_OK
+            else { throw Self.notAnImage }
+        }
+        do {
+            try TokenStoreMigrations.migrator.migrate(source)
+            _ = try source.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token") }
+        } catch {
+            throw Self.notAnImage
+        }
+        // Outside any transaction (a backup refuses a destination in use), after the writes before it.
+        try database.barrierWriteWithoutTransaction { db in try source.read { sourceDB in try sourceDB.backup(to: db) } }
+    }
+
+    private static var notAnImage: TokendError {
+        .invalidArgument("image", .format, "the snapshot's image of a region is not a tokend store")
+    }
+}
