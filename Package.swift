@@ -41,6 +41,8 @@ let package = Package(
             dependencies: [
                 "TokendCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_serialize and _deserialize, for snapshots of in-memory stores.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // Thin Hummingbird routes over the core, the front door and its region backends.

@@ -14,6 +14,8 @@ extension HTTPField.Name {
     static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let tokendRegion = HTTPField.Name("X-Tokend-Region")!
+    /// Marks, inside the server only, an answer a fault rule drops.
+    static let tokendDropped = HTTPField.Name("X-Tokend-Dropped")!
     static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
     static let prefer = HTTPField.Name("Prefer")!
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!

@@ -13,12 +13,19 @@ package struct FrontDoor: Sendable {
     /// xScaler's portal, served at the root beside the Cockpit paths; nil where no region
     /// is served in this process (a gateway's regions serve their own).
     package let portal: PortalFace?
+    /// The request journal and fault rules test suites drive; open mode only.
+    package let fakeCloud: FakeCloud?
 
-    package init(backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled, portal: PortalFace? = nil) {
+    /// `seed`: what fault rules draw from (`--seed`), so a run repeats.
+    package init(
+        backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled, portal: PortalFace? = nil,
+        seed: UInt64? = nil
+    ) {
         self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
         self.access = access
         self.files = files
         self.portal = portal
+        self.fakeCloud = access.isOpen ? FakeCloud(seed: seed) : nil
     }
 
     var servedRegions: [RegionName] { backends.keys.sorted() }
@@ -29,6 +36,7 @@ package struct FrontDoor: Sendable {
     package func buildRouter() -> Router<TokendRequestContext> {
         let router = Router(context: TokendRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        if let fakeCloud { router.add(middleware: FakeCloudMiddleware(fakeCloud: fakeCloud)) }
         router.add(middleware: ContractErrorMiddleware())
         router.add(middleware: files.middleware())
         if portal != nil { router.add(middleware: PortalPathsMiddleware()) }
@@ -50,6 +58,7 @@ package struct FrontDoor: Sendable {
         if let portal { PortalController(face: portal).addRoutes(to: router) }
         OperationsEndpoints(frontDoor: self).addRoutes(to: router)
         TestEndpoints(frontDoor: self).addRoutes(to: router)
+        FakeCloudEndpoints(fakeCloud: fakeCloud).addRoutes(to: router)
         return router
     }
 
