@@ -25,6 +25,13 @@ package final class Portal: Sendable {
 
     package var servedRegions: [RegionName] { regions.keys.sorted() }
 
+    /// Forgets where tenants live and how many there were: after a snapshot is restored,
+    /// tenants may be gone or back. Filled again on demand, as after a start.
+    package func forgetDirectory() {
+        directory.withLock { $0.removeAll() }
+        lastCounts.withLock { $0.removeAll() }
+    }
+
     // MARK: Users
 
     package func signIn(email: String, password: String) throws(TokendError) -> PortalUser {

@@ -30,6 +30,11 @@ package protocol TokenStore: Sendable {
         lastUsed: [TokenID: Timestamp], denials: [ActivityRecord], traffic: [ProjectID: Traffic], month: String
     ) async throws
     func activity(_ query: ActivityQuery) async throws -> ActivityPage
+    /// The store's whole state as one image (the fake cloud's snapshots).
+    func exportImage() async throws -> [UInt8]
+    /// Replaces the whole state with an image `exportImage` made, in one step; an image that
+    /// is not one is refused and changes nothing.
+    func importImage(_ image: [UInt8]) async throws
     /// Forgets every token, tenant and event (the test-only reset).
     func removeAll() async throws
     /// Throws when the store cannot serve reads.

@@ -135,6 +135,18 @@ package struct RegionTokenService: Sendable {
         try await store.activity(query)
     }
 
+    /// The region's whole state, for a snapshot.
+    package func exportState() async throws -> [UInt8] {
+        try await verifier.flush()
+        return try await store.exportImage()
+    }
+
+    /// Brings back a snapshot's state: verify forgets what it remembered, since every token may have changed.
+    package func importState(_ image: [UInt8]) async throws {
+        try await store.importImage(image)
+        verifier.cache.forgetAll()
+    }
+
     package func removeAll() async throws {
         try await store.removeAll()
         verifier.cache.forgetAll()

@@ -77,6 +77,7 @@ struct DroppedOnPurpose: Error {}
 package final class FakeCloud: Sendable {
     let journal = RequestJournal()
     let faults: FaultInjector
+    let snapshots = Snapshots()
 
     package init(seed: UInt64? = nil) { faults = FaultInjector(seed: seed) }
 }

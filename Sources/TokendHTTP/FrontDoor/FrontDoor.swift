@@ -59,6 +59,7 @@ package struct FrontDoor: Sendable {
         OperationsEndpoints(frontDoor: self).addRoutes(to: router)
         TestEndpoints(frontDoor: self).addRoutes(to: router)
         FakeCloudEndpoints(fakeCloud: fakeCloud).addRoutes(to: router)
+        SnapshotEndpoints(frontDoor: self).addRoutes(to: router)
         return router
     }
 

@@ -52,6 +52,10 @@ package struct LocalRegionBackend: RegionBackend {
 
     package func reset() async throws { try await service.removeAll() }
 
+    package func exportState() async throws -> [UInt8] { try await service.exportState() }
+
+    package func importState(_ image: [UInt8]) async throws { try await service.importState(image) }
+
     package func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading {
         guard let adjustableClock else {
             throw TokendError.permissionsDenied(

@@ -22,6 +22,9 @@ package protocol RegionBackend: Sendable {
     func health() async -> RegionHealth
     /// Forgets every token of the region (the test-only reset).
     func reset() async throws
+    /// The region's whole state as a store image, and back (the test-only snapshots).
+    func exportState() async throws -> [UInt8]
+    func importState(_ image: [UInt8]) async throws
     /// Reads the region's clock, or changes it first (the test-only clock); refused where the
     /// region keeps the system's time.
     func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading

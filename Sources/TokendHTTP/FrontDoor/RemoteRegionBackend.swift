@@ -128,6 +128,41 @@ package final class RemoteRegionBackend: RegionBackend {
         }
     }
 
+    /// The region server's `/_tokend/state` (open mode only), as base64 in JSON.
+    package func exportState() async throws -> [UInt8] {
+        let (answer, body) = try await send(HTTPClientRequest(url: baseURL + "/_tokend/state?region=" + region.rawValue), logger: nil)
+        guard answer.status == .ok else { throw stateRefusal(answer.status.code, "export") }
+        guard let state = try? JSONDecoder().decode(RegionState.self, from: Data(buffer: body)),
+            let image = Data(base64Encoded: state.image)
+        else { throw unavailable("its state answer is not a tokend state") }
+        return Array(image)
+    }
+
+    package func importState(_ image: [UInt8]) async throws {
+        var request = HTTPClientRequest(url: baseURL + "/_tokend/state?region=" + region.rawValue)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "application/json")
+        var json = JSONWriter()
+        json.regionState(region, image: image)
+        request.body = .bytes(ByteBuffer(bytes: json.bytes))
+        let (answer, body) = try await send(request, logger: nil)
+        switch answer.status {
+        case .ok: return
+        case .badRequest:
+            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: body)) else {
+                throw unavailable("its state import answered 400 without the contract's body")
+            }
+            throw TokendError.invalidArguments(refusal.problems)
+        default: throw stateRefusal(answer.status.code, "import")
+        }
+    }
+
+    private func stateRefusal(_ status: UInt, _ what: String) -> TokendError {
+        status == 403
+            ? .permissionsDenied(action: "snapshot", resource: "region \(region) (its server serves snapshots in open mode only)")
+            : unavailable("its state \(what) answered \(status)")
+    }
+
     package func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading {
         var request = HTTPClientRequest(url: baseURL + "/_tokend/clock?region=" + region.rawValue)
         if let change {
@@ -178,8 +213,9 @@ package final class RemoteRegionBackend: RegionBackend {
         }
     }
 
-    /// Far above any answer a region gives (a page of 1,000 tokens is about 0.5 MB).
-    private static let answerBytes = 16 << 20
+    /// Far above any answer a region gives: a page of 1,000 tokens is about 0.5 MB, a
+    /// snapshot of a region's state (`exportState`) about 1.3 KB a token.
+    private static let answerBytes = Snapshots.maximumBytes
 
     private func unavailable(_ why: String) -> TokendError {
         .unavailable(resource: "region \(region)", message: "region \(region) is unavailable: \(why)")

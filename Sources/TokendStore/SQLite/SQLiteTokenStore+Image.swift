@@ -20,8 +20,17 @@ extension SQLiteTokenStore {
                 throw TokendError.unavailable(resource: "store", message: "the store could not be copied")
             }
             defer { sqlite3_free(bytes) }
-            return Array(UnsafeBufferPointer(start: bytes, count: Int(size)))
+            return Self.rollbackJournalHeader(Array(UnsafeBufferPointer(start: bytes, count: Int(size))))
         }
+    }
+
+    /// A file store's pages say "WAL" in the header (bytes 18 and 19 are 2), which a database
+    /// in memory cannot open; an image says "rollback journal" (1) and the store it is
+    /// restored into keeps its own mode.
+    private static func rollbackJournalHeader(_ image: [UInt8]) -> [UInt8] {
+        var image = image
+        if image.count > 19, image[18] == 2, image[19] == 2 { (image[18], image[19]) = (1, 1) }
+        return image
     }
 
     /// Replaces everything in the store with an image `exportImage` made (of this region or
@@ -32,6 +41,7 @@ extension SQLiteTokenStore {
     }
 
     private static func replace(_ database: any DatabaseWriter, with image: [UInt8]) throws {
+        let image = rollbackJournalHeader(image)
         let source = try DatabaseQueue()
         try source.writeWithoutTransaction { db in
             guard let buffer = sqlite3_malloc64(sqlite3_uint64(image.count)) else {
