@@ -149,3 +149,119 @@ struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+// MARK: The portal
+
+/// The headers of a portal call signed in with `jwt` (plus any others).
+func portalHeaders(_ jwt: String, _ extra: HTTPFields = [:]) -> HTTPFields {
+    var headers: HTTPFields = [.authorization: "Bearer \(jwt)", .contentType: "application/json"]
+    headers.append(contentsOf: extra)
+    return headers
+}
+
+/// The headers of a forward-auth check of an xScaler key, as nginx sends them.
+func keyVerifyHeaders(
+    _ key: String?, tenant: String?, uri: String = "/api/v1/push", method: String = "POST", contentLength: Int? = nil
+) -> HTTPFields {
+    var headers: HTTPFields = [.originalURI: uri, .originalMethod: method]
+    if let key { headers[.authorization] = "Bearer \(key)" }
+    if let tenant { headers[.scopeOrgID] = tenant }
+    if let contentLength { headers[.originalContentLength] = String(contentLength) }
+    return headers
+}
+
+extension Answer {
+    /// The answer as a JSON array of objects (the portal's lists); empty if it is not one.
+    var array: [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+    }
+
+    /// Each object's keys in the order the raw text has them, objects in the order they open
+    /// (the outermost first): what a field-order check compares.
+    var keyOrders: [[String]] { Self.keyOrders(of: text) }
+
+    static func keyOrders(of text: String) -> [[String]] {
+        let bytes = Array(text.utf8)
+        var orders: [[String]] = []
+        // The containers open around the current byte: an index into `orders`, or nil for an array.
+        var open: [Int?] = []
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "{"):
+                orders.append([])
+                open.append(orders.count - 1)
+            case UInt8(ascii: "["):
+                open.append(nil)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = open.popLast()
+            case UInt8(ascii: "\""):
+                var end = index + 1
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                var next = end + 1
+                while next < bytes.count, [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t")].contains(bytes[next]) { next += 1 }
+                if next < bytes.count, bytes[next] == UInt8(ascii: ":"), let object = open.last ?? nil {
+                    orders[object].append(String(decoding: bytes[(index + 1)..<min(end, bytes.count)], as: UTF8.self))
+                }
+                index = end
+            default:
+                break
+            }
+            index += 1
+        }
+        return orders
+    }
+}
+
+extension TestClientProtocol {
+    /// Signs in to the portal and returns the JWT; fails the test on anything but 200.
+    func portalLogin(email: String = "alice@example.com", password: String = "Training123!") async throws -> String {
+        let answer = try await call(
+            .post, "/auth/login", headers: [.contentType: "application/json"],
+            body: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        guard answer.status == .ok, let token = answer.json["token"] as? String else {
+            throw TestFailure("login answered \(answer.status): \(answer.text)")
+        }
+        return token
+    }
+
+    /// A portal call as the holder of `jwt`.
+    func portal(
+        _ method: HTTPRequest.Method, _ path: String, _ jwt: String, body: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Answer {
+        try await call(method, path, headers: portalHeaders(jwt, extra), body: body)
+    }
+
+    /// Creates a tenant and returns its JSON; fails the test on anything but 201.
+    @discardableResult
+    func createTenant(
+        _ jwt: String, displayName: String? = nil, environment: String? = nil, region: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> [String: Any] {
+        var body: [String: Any] = [:]
+        if let displayName { body["display_name"] = displayName }
+        if let environment { body["environment"] = environment }
+        if let region { body["region"] = region }
+        let answer = try await portal(
+            .post, "/tenants", jwt, body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self),
+            headers: extra)
+        guard answer.status == .created else { throw TestFailure("tenant create answered \(answer.status): \(answer.text)") }
+        return answer.json
+    }
+
+    /// Creates a key of a tenant and returns its JSON (with `key`); fails the test on anything but 201.
+    @discardableResult
+    func createKey(_ jwt: String, tenant: String, body: String = "{}") async throws -> [String: Any] {
+        let answer = try await portal(.post, "/tenants/\(tenant)/keys", jwt, body: body)
+        guard answer.status == .created else { throw TestFailure("key create answered \(answer.status): \(answer.text)") }
+        return answer.json
+    }
+
+    /// A forward-auth check of an xScaler key (a push of metrics unless told otherwise).
+    func verifyKey(
+        _ key: String?, tenant: String?, uri: String = "/api/v1/push", method: String = "POST", contentLength: Int? = nil
+    ) async throws -> Answer {
+        try await call(
+            .get, "/_tokend/verify",
+            headers: keyVerifyHeaders(key, tenant: tenant, uri: uri, method: method, contentLength: contentLength))
+    }
+}

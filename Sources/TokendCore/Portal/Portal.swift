@@ -16,6 +16,8 @@ package final class Portal: Sendable {
     /// Each organisation's tenant count per region when last read: what the plan's cap counts
     /// for a region that cannot answer (see `tenantCount`).
     private let lastCounts = Mutex([OrganizationID: [RegionName: Int]]())
+    /// An organisation's creates under a capped plan, one at a time: each counts, then creates.
+    private let creates = OneAtATime<OrganizationID>()
 
     package init(access: PortalAccess, regions: [any TenantRegion], defaultRegion: RegionName? = nil) {
         self.access = access
@@ -74,14 +76,19 @@ package final class Portal: Sendable {
         try caller.require(.write)
         let region = try region(named: new.region ?? only?.rawValue)
         if let only, region.region != only { throw TokendError.notFound(resource: "region", resourceID: only.rawValue) }
-        if let cap = caller.organization.plan.maximumTenants {
+        guard let cap = caller.organization.plan.maximumTenants else { return try await create(new, in: region, by: caller) }
+        return try await creates.run(caller.organization.id) {
             let count = try await tenantCount(of: caller, only: only)
             guard count < cap else {
                 throw TokendError.limitReached(
                     resource: "tenants",
                     message: "the \(caller.organization.plan.id) plan allows at most \(cap) tenants; this organisation has \(count)")
             }
+            return try await create(new, in: region, by: caller)
         }
+    }
+
+    private func create(_ new: NewTenant, in region: any TenantRegion, by caller: PortalCaller) async throws -> Tenant {
         let tenant = try await region.create(new, by: caller)
         directory.withLock { $0[tenant.id] = tenant.region }
         lastCounts.withLock { $0[caller.organization.id]?[tenant.region]? += 1 }
@@ -162,19 +169,21 @@ package final class Portal: Sendable {
     ) {
         var query = query
         query.organization = caller.organization.id
-        var events: [TenantEvent]
+        let answers: [(events: [TenantEvent], more: Bool)]
         if let tenant = query.tenant {
             // Only the tenant's region has its events; an unknown or foreign tenant has none.
             guard let service = try? await region(of: tenant), only == nil || service.region == only,
                 (try? await service.tenant(tenant, by: caller)) != nil
             else { return ([], nil) }
-            events = try await service.activity(query, by: caller)
+            answers = [try await service.activity(query, by: caller)]
         } else {
-            events = try await everyRegion(only) { try await $0.activity(query, by: caller) }.flatMap { $0 }
+            answers = try await everyRegion(only) { try await $0.activity(query, by: caller) }
         }
-        events.sort { $0.cursor > $1.cursor }
+        // Each region's newest; the page is the newest of them all.
+        let events = answers.flatMap(\.events).sorted { $0.cursor > $1.cursor }
         let page = Array(events.prefix(query.limit))
-        return (page, events.count > query.limit ? page.last?.cursor : nil)
+        let more = events.count > query.limit || answers.contains(where: \.more)
+        return (page, more ? page.last?.cursor : nil)
     }
 
     package func summary(by caller: PortalCaller, only: RegionName? = nil) async throws -> OrganizationSummary {

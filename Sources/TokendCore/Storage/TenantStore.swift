@@ -8,8 +8,10 @@ package protocol TenantStore: Sendable {
     func tenant(id: TenantID) async throws -> Tenant?
     /// An organisation's tenants, oldest first.
     func tenants(of organization: OrganizationID) async throws -> [Tenant]
-    /// Writes a tenant's display name, environment and status.
-    func update(_ tenant: Tenant, activity: ActivityRecord) async throws
+    /// Changes a tenant as it stands when the change is written, in one transaction with its
+    /// event: `change` answers the new tenant and its event, or nil for no change. Returns the
+    /// tenant as it then stands; nil if there is none (or it was deleted).
+    func update(_ id: TenantID, _ change: @escaping @Sendable (Tenant) -> (Tenant, ActivityRecord)?) async throws -> Tenant?
     /// Marks the tenant deleted (its id is never reused) and revokes its keys, keeping their rows.
     func delete(_ tenant: Tenant, at time: Timestamp, activity: ActivityRecord) async throws
     /// Revokes a token of `project`, keeping a row for the portal's `GET`; nil if there was none.

@@ -56,30 +56,47 @@ package struct RegionTenantService: TenantRegion {
 
     package func update(_ id: TenantID, _ change: TenantChange, by caller: PortalCaller) async throws -> Tenant {
         try caller.require(.write)
-        let tenant = try await tenant(id, by: caller)
-        let (changed, changes) = change.applied(to: tenant)
-        guard !changes.isEmpty else { return tenant }
-        let before = Dictionary(uniqueKeysWithValues: changes.map { ($0.field, $0.before) })
-        let after = Dictionary(uniqueKeysWithValues: changes.map { ($0.field, $0.after) })
-        try await store.update(
-            changed, activity: record(.tenantMetadataUpdated, changed, caller, at: clock.now(), before: before, after: after))
-        return changed
+        _ = try await tenant(id, by: caller)
+        let now = clock.now()
+        return try await changeTenant(id, by: caller) { tenant in
+            let (changed, changes) = change.applied(to: tenant)
+            guard !changes.isEmpty else { return nil }
+            let before = Dictionary(uniqueKeysWithValues: changes.map { ($0.field, $0.before) })
+            let after = Dictionary(uniqueKeysWithValues: changes.map { ($0.field, $0.after) })
+            return (changed, record(.tenantMetadataUpdated, changed, caller, at: now, before: before, after: after))
+        }
+    }
+
+    /// Applies a change to the tenant as the store holds it when the change is written (in the
+    /// write's transaction), so changes made at once are never lost to each other.
+    private func changeTenant(
+        _ id: TenantID, by caller: PortalCaller, _ change: @escaping @Sendable (Tenant) -> (Tenant, ActivityRecord)?
+    ) async throws -> Tenant {
+        let organization = caller.organization.id
+        guard let tenant = try await store.update(id) { $0.organizationID == organization ? change($0) : nil },
+            tenant.organizationID == organization
+        else { throw TokendError.notFound(resource: "tenant", resourceID: id.rawValue) }
+        return tenant
     }
 
     /// Suspends or resumes a tenant; idempotent (no event when nothing changes). Verify
     /// refuses a suspended tenant's requests from the moment this returns.
     package func setSuspended(_ suspended: Bool, _ id: TenantID, by caller: PortalCaller) async throws -> Tenant {
         try caller.require(.write)
-        var tenant = try await tenant(id, by: caller)
+        _ = try await tenant(id, by: caller)
         let status: Tenant.Status = suspended ? .suspended : .active
-        guard tenant.status != status else { return tenant }
-        let before = ["status": tenant.status.rawValue]
-        tenant.status = status
-        try await store.update(
-            tenant,
-            activity: record(
-                suspended ? .tenantSuspended : .tenantActivated, tenant, caller, at: clock.now(), before: before,
-                after: ["status": status.rawValue]))
+        let now = clock.now()
+        let tenant = try await changeTenant(id, by: caller) { tenant in
+            guard tenant.status != status else { return nil }
+            var changed = tenant
+            changed.status = status
+            return (
+                changed,
+                record(
+                    suspended ? .tenantSuspended : .tenantActivated, changed, caller, at: now, before: ["status": tenant.status.rawValue],
+                    after: ["status": status.rawValue])
+            )
+        }
         tokens.forgetCredentials()
         return tenant
     }
@@ -154,10 +171,12 @@ package struct RegionTenantService: TenantRegion {
 
     // MARK: Activity and usage
 
-    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> [TenantEvent] {
+    package func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> (events: [TenantEvent], more: Bool) {
         var query = query
         query.organization = caller.organization.id
-        return try await store.activity(query)
+        // The store answers one more than asked: whether it exists says whether there are more.
+        let events = try await store.activity(query)
+        return (Array(events.prefix(query.limit)), events.count > query.limit)
     }
 
     /// What this region measured for the tenant this month.

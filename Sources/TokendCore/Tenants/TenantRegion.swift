@@ -15,8 +15,9 @@ package protocol TenantRegion: Sendable {
     func key(_ keyID: String, of id: TenantID, by caller: PortalCaller) async throws -> TenantKey
     func revokeKey(_ keyID: String, of id: TenantID, by caller: PortalCaller) async throws
     func rotateKey(_ keyID: String, of id: TenantID, by caller: PortalCaller) async throws -> IssuedToken
-    /// The organisation's events here (at most `limit + 1`, so a caller can tell more exist).
-    func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> [TenantEvent]
+    /// The organisation's newest `limit` events here (older than the query's cursor), and
+    /// whether there are more.
+    func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> (events: [TenantEvent], more: Bool)
     func usage(of id: TenantID, by caller: PortalCaller) async throws -> TenantUsage
     func logBytesPushed(by caller: PortalCaller) async throws -> Int64
 }

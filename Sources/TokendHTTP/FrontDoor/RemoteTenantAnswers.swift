@@ -77,6 +77,7 @@ struct ActivityAnswer: Decodable {
         }
     }
     let events: [Event]
+    let next_cursor: String?
 }
 
 struct UsageAnswer: Decodable {

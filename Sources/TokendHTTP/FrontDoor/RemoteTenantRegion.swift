@@ -86,19 +86,19 @@ struct RemoteTenantRegion: TenantRegion {
             .issued(in: region)
     }
 
-    func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> [TenantEvent] {
+    func activity(_ query: TenantActivityQuery, by caller: PortalCaller) async throws -> (events: [TenantEvent], more: Bool) {
         var components = URLComponents()
         components.path = "/activity"
         components.queryItems = [
             query.kind.map { URLQueryItem(name: "type", value: $0.rawValue) },
             query.tenant.map { URLQueryItem(name: "tenant_id", value: $0.rawValue) },
             query.text.map { URLQueryItem(name: "q", value: $0) },
-            // One more than asked, as a local region answers, so the gateway can tell more exist.
-            URLQueryItem(name: "limit", value: String(min(query.limit + 1, TenantActivityQuery.limitRange.upperBound))),
+            URLQueryItem(name: "limit", value: String(query.limit)),
             query.before.map { URLQueryItem(name: "cursor", value: $0.text) },
         ].compactMap { $0 }
         let path = components.percentEncodedPath + "?" + (components.percentEncodedQuery ?? "")
-        return try await call(.GET, path, as: caller, decoding: ActivityAnswer.self).events.map { try $0.event() }
+        let answer = try await call(.GET, path, as: caller, decoding: ActivityAnswer.self)
+        return (try answer.events.map { try $0.event() }, answer.next_cursor != nil)
     }
 
     func usage(of id: TenantID, by caller: PortalCaller) async throws -> TenantUsage {

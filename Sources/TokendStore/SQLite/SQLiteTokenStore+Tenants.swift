@@ -40,12 +40,20 @@ extension SQLiteTokenStore: TenantStore {
         }
     }
 
-    package func update(_ tenant: Tenant, activity: ActivityRecord) async throws {
-        try await write { db in
+    package func update(_ id: TenantID, _ change: @escaping @Sendable (Tenant) -> (Tenant, ActivityRecord)?) async throws -> Tenant? {
+        let region = region
+        return try await write { db in
+            guard
+                let current = try Row.fetchOne(
+                    db, sql: "SELECT \(tenantColumns) FROM tenant WHERE id = ? AND deleted_at IS NULL", arguments: [id.rawValue]
+                ).map({ try Tenant(row: $0, region: region) })
+            else { return nil }
+            guard let (tenant, activity) = change(current) else { return current }
             try db.execute(
-                sql: "UPDATE tenant SET display_name = ?, environment = ?, suspended = ? WHERE id = ? AND deleted_at IS NULL",
+                sql: "UPDATE tenant SET display_name = ?, environment = ?, suspended = ? WHERE id = ?",
                 arguments: [tenant.displayName, tenant.environment, tenant.status == .suspended ? 1 : 0, tenant.id.rawValue])
             try db.execute(sql: ActivityRecord.insertSQL, arguments: activity.insertArguments)
+            return tenant
         }
     }
 
