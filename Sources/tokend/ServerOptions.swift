@@ -68,6 +68,13 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("portal-plan"), help: "--auth open: the organisation's plan: free, scale or enterprise.")
     var portalPlan = Plan.scale.id
 
+    @Option(
+        help: """
+            --auth open: make ids, secrets, generated names and which requests fault rules hit the same from run to run \
+            (with a frozen clock, timestamps too).
+            """)
+    var seed: UInt64?
+
     func validate() throws {
         if auth == .keys && keysFile == nil { throw ValidationError("--auth keys needs --keys-file") }
         if auth == .open && keysFile != nil { throw ValidationError("--keys-file is only read with --auth keys") }
@@ -80,6 +87,7 @@ struct ServerOptions: ParsableArguments {
             if let rate, !(rate > 0) { throw ValidationError("\(name) must be more than 0") }
         }
         guard (10...60_000).contains(usageFlushMilliseconds) else { throw ValidationError("--usage-flush-ms must be from 10 to 60000") }
+        if seed != nil && auth != .open { throw ValidationError("--seed is for test suites: it needs --auth open") }
         guard Plan.named(portalPlan) != nil else {
             throw ValidationError("--portal-plan must be one of \(Plan.defaults.map(\.id).joined(separator: ", "))")
         }
@@ -175,8 +183,10 @@ extension ServerOptions {
             metadata: [
                 "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
                 "auth": "\(auth.rawValue)", "data_dir": "\(ephemeral ? "(in memory)" : dataDirectory)",
+                "seed": "\(seed.map(String.init) ?? "none")",
             ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
+        if let seed { SecureRandom.seed(seed) }
         let host = host
         let app = buildApplication(
             frontDoor: FrontDoor(

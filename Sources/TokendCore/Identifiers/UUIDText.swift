@@ -27,9 +27,19 @@ package struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible
 
     package init?(_ text: some StringProtocol) { self.init(String(text)) }
 
-    /// A new random (version 4) UUID from the system's CSPRNG.
+    /// A new random (version 4) UUID from the system's CSPRNG (from the seeded stream in
+    /// deterministic mode).
     package static func random() -> UUIDText {
-        var bytes = SecureRandom.bytes(16)
+        version4(SecureRandom.bytes(16))
+    }
+
+    /// A new random UUID from the kernel even in deterministic mode: a request id.
+    package static func unseeded() -> UUIDText {
+        version4(SecureRandom.systemBytes(16))
+    }
+
+    private static func version4(_ bytes: [UInt8]) -> UUIDText {
+        var bytes = bytes
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         return formatted(bytes)
     }
