@@ -5,6 +5,7 @@ URL is the one line on standard output, the official SDK works against it, no fi
     .venv/bin/python -m pytest -q scripts/ephemeral_test.py      (TOKEND_BINARY: the binary)
 """
 
+import os
 import subprocess
 import threading
 import uuid
@@ -81,3 +82,21 @@ def test_two_ephemeral_servers_share_nothing(tokend, tmp_path_factory):
         assert api(other_url).list_tokens().total_count == 0
     finally:
         stop(other)
+
+
+def test_the_environment_configures_what_flags_do_and_flags_win(tmp_path):
+    """`TOKEND_EPHEMERAL=1 TOKEND_PORT=0 tokend serve` is `tokend serve --ephemeral --port 0`;
+    a flag given on the command line wins over its variable (here the port)."""
+    log_path = tmp_path / "tokend.log"
+    env = {**os.environ, "TOKEND_EPHEMERAL": "1", "TOKEND_PORT": "1", "TOKEND_LOG_LEVEL": "debug"}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([str(binary_path()), "serve", "--port", "0"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        url = first_line(process, log_path)
+        assert url != "http://127.0.0.1:1", "the --port flag must win over TOKEND_PORT"
+        assert api(url).list_tokens(region="fr-par").total_count == 0
+    finally:
+        stop(process)
+    assert os.listdir(tmp_path) == ["tokend.log"], "TOKEND_EPHEMERAL=1 writes no file"
+    assert "debug" in open(log_path).read(), "TOKEND_LOG_LEVEL=debug reaches the server"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tokend: AsyncParsableCommand {
@@ -8,4 +9,10 @@ struct Tokend: AsyncParsableCommand {
         subcommands: [Serve.self, Region.self, Gateway.self, Fill.self, HashPassword.self],
         defaultSubcommand: Serve.self
     )
+
+    /// The command line, with the options `TOKEND_…` environment variables give (flags win).
+    static func main() async {
+        await main(
+            EnvironmentArguments.arguments(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+    }
 }
