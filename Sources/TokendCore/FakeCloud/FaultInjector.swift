@@ -19,14 +19,9 @@ package final class FaultInjector: Sendable {
     }
 
     /// Adds a rule; its id is assigned here.
-    package func add(
-        region: RegionName?, dialect: RequestDialect?, operation: String?, effect: FaultRule.Effect, probability: Double,
-        count: Int?
-    ) -> FaultRule {
+    package func add(_ asked: FaultRule.Request) -> FaultRule {
         state.withLock { state in
-            let rule = FaultRule(
-                id: state.nextID, region: region, dialect: dialect, operation: operation, effect: effect, probability: probability,
-                count: count)
+            let rule = FaultRule(id: state.nextID, asked)
             state.nextID += 1
             state.rules.append(rule)
             hasRules.store(true, ordering: .releasing)

@@ -4,6 +4,7 @@
 ///      "effect": "status", "status": 503, "probability": 1, "count": 1}
 ///     {"effect": "delay", "delay_ms": 250}      {"effect": "drop", "operation": "verify"}
 extension FaultRule {
+    /// What `POST /_tokend/faults` asks for: a rule before it has an id.
     package struct Request: Sendable, Hashable {
         package let region: RegionName?
         package let dialect: RequestDialect?

@@ -24,17 +24,11 @@ package struct FaultRule: Sendable, Hashable {
     /// How many requests it may hit at most; nil: no limit.
     package let count: Int?
 
-    package init(
-        id: Int, region: RegionName?, dialect: RequestDialect?, operation: String?, effect: Effect, probability: Double,
-        count: Int?
-    ) {
+    /// The rule a request asked for, under the id the injector gives it.
+    init(id: Int, _ asked: Request) {
         self.id = id
-        self.region = region
-        self.dialect = dialect
-        self.operation = operation
-        self.effect = effect
-        self.probability = probability
-        self.count = count
+        (region, dialect, operation, effect, probability, count) =
+            (asked.region, asked.dialect, asked.operation, asked.effect, asked.probability, asked.count)
     }
 
     func matches(_ request: ClassifiedRequest) -> Bool {

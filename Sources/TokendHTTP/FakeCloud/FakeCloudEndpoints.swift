@@ -18,10 +18,7 @@ struct FakeCloudEndpoints {
 
     @Sendable func addFault(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let fakeCloud = try openMode("faults")
-        let asked = try FaultRule.parse(body: try await request.jsonBody())
-        let rule = fakeCloud.faults.add(
-            region: asked.region, dialect: asked.dialect, operation: asked.operation, effect: asked.effect,
-            probability: asked.probability, count: asked.count)
+        let rule = fakeCloud.faults.add(try FaultRule.parse(body: try await request.jsonBody()))
         context.logger.notice("fault rule added", metadata: ["rule": "\(rule)"])
         var json = JSONWriter()
         json.faultRule(rule, fired: 0)
