@@ -148,6 +148,9 @@ struct ServerOptions: ParsableArguments {
     }
 
     func hasher() throws -> SecretHasher {
+        // Seeded ephemeral servers share their hash key, so a snapshot made by one (its tokens'
+        // hashes) verifies on another started with the same seed.
+        if ephemeral, let seed { return SecretHasher(keyBytes: Array(SHA256Hex.of("tokend seeded hash key \(seed)").utf8.prefix(32))) }
         if ephemeral { return SecretHasher(keyBytes: SecretHasher.generateKeyBytes()) }
         if let hashKeyFile { return SecretHasher(keyBytes: try HashKeyFile.loadOrCreate(path: hashKeyFile)) }
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
@@ -191,7 +194,7 @@ extension ServerOptions {
         let app = buildApplication(
             frontDoor: FrontDoor(
                 backends: backends, access: access, files: files,
-                portal: try await portalFace(over: backends, definitions: definitions, keyDefault: portalKey)),
+                portal: try await portalFace(over: backends, definitions: definitions, keyDefault: portalKey), seed: seed),
             listen: ListenSettings(host: host, port: port), logger: logger
         ) { port in
             // The one line a test fixture reads to find the server (logs go to standard error).

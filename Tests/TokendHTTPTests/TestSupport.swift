@@ -265,3 +265,46 @@ extension TestClientProtocol {
             headers: keyVerifyHeaders(key, tenant: tenant, uri: uri, method: method, contentLength: contentLength))
     }
 }
+
+// MARK: The fake cloud
+
+extension TestServer {
+    /// `run`, with the front door the client talks to (the gateway's in the gateway topology)
+    /// built with `seed`, as `--seed` builds it: its fault rules draw from that seed.
+    func run(seed: UInt64, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        switch Topology.current {
+        case .embedded:
+            let seeded = FrontDoor(
+                backends: Array(regionFrontDoor.backends.values), access: access, portal: regionFrontDoor.portal, seed: seed)
+            try await Self.application(seeded).test(.router, body)
+        case .gateway:
+            try await Self.application(regionFrontDoor).test(.live) { regionServer in
+                let remotes = Self.regions.map { region in
+                    RemoteRegionBackend(
+                        region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
+                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
+                }
+                let gateway = FrontDoor(
+                    backends: remotes, access: access, portal: Self.portal(over: remotes, portalAccess, sessions), seed: seed)
+                try await Self.application(gateway).test(.router, body)
+            }
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Adds a fault rule (`POST /_tokend/faults`) and returns it; fails the test on anything but 201.
+    @discardableResult
+    func addFault(_ body: String) async throws -> [String: Any] {
+        let answer = try await call(.post, "/_tokend/faults", headers: [.contentType: "application/json"], body: body)
+        guard answer.status == .created else { throw TestFailure("fault rule answered \(answer.status): \(answer.text)") }
+        return answer.json
+    }
+
+    /// The request journal's latest entries, newest first.
+    func journal(limit: Int = 100) async throws -> [[String: Any]] {
+        let answer = try await call(.get, "/_tokend/requests?limit=\(limit)", headers: [:])
+        guard answer.status == .ok else { throw TestFailure("the journal answered \(answer.status): \(answer.text)") }
+        return answer.json["requests"] as? [[String: Any]] ?? []
+    }
+}

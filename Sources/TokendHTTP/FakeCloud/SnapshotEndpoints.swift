@@ -55,7 +55,25 @@ struct SnapshotEndpoints {
         let snapshot = try openMode().snapshots.snapshot(named: try context.parameters.require("name"))
         let fields = try PortalBody.object(try await request.optionalJSONBody(), known: ["region"])
         let regions = try chosen(try PortalBody.optionalString(fields, "region")).map(\.region).filter { snapshot.images[$0] != nil }
-        for region in regions { try await frontDoor.backends[region]!.importState(snapshot.images[region]!) }
+        // All or nothing: each region's state is kept first, and put back if a later one refuses its image.
+        var before: [(RegionName, [UInt8])] = []
+        for region in regions { before.append((region, try await frontDoor.backends[region]!.exportState())) }
+        var restored: [RegionName] = []
+        do {
+            for region in regions {
+                try await frontDoor.backends[region]!.importState(snapshot.images[region]!)
+                restored.append(region)
+            }
+        } catch {
+            for (region, image) in before where restored.contains(region) {
+                do {
+                    try await frontDoor.backends[region]!.importState(image)
+                } catch let rollback {
+                    context.logger.error("snapshot restore could not be undone", metadata: ["region": "\(region)", "error": "\(rollback)"])
+                }
+            }
+            throw error
+        }
         frontDoor.portal?.portal.forgetDirectory()
         context.logger.notice("snapshot restored", metadata: ["name": "\(snapshot.name)", "regions": "\(regions)"])
         var json = JSONWriter()

@@ -55,6 +55,13 @@ extension SQLiteTokenStore {
             else { throw Self.notAnImage }
         }
         do {
+            // A tokend store carries tokend's first migration; another database (or an empty
+            // one) would be made one by migrating it, and replace the region with nothing.
+            let isTokendStore = try source.read { db in
+                try db.tableExists("grdb_migrations")
+                    && (try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM grdb_migrations WHERE identifier = 'v1: tokens')") ?? false)
+            }
+            guard isTokendStore else { throw Self.notAnImage }
             try TokenStoreMigrations.migrator.migrate(source)
             _ = try source.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token") }
         } catch {
