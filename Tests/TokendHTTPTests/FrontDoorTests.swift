@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+import TokendCore
 
 @testable import TokendHTTP
 
@@ -107,4 +108,17 @@ import Testing
 
 enum UUIDTextCheck {
     static func isUUID(_ text: String) -> Bool { UUID(uuidString: text) != nil }
+}
+
+@Suite struct VersionTests {
+    @Test func healthSaysTheVersionTheCommandPrints() async throws {
+        try await TestServer().run { client in
+            let answer = try await client.call(.get, "/_tokend/health", headers: [:])
+            #expect(answer.status == .ok)
+            #expect(answer.json["version"] as? String == TokendVersion.current)
+            // The document's version moves with tokend's.
+            let document = try String(contentsOfFile: "Sources/TokendHTTP/Resources/spec/openapi.yaml", encoding: .utf8)
+            #expect(document.contains("\n  version: \(TokendVersion.current)\n"))
+        }
+    }
 }

@@ -22,6 +22,7 @@ struct OperationsEndpoints {
         var json = JSONWriter()
         json.object { json in
             json.field("status", reports.allSatisfy { $0.state == .ok } ? "ok" : "degraded")
+            json.field("version", TokendVersion.current)
             json.key("regions")
             json.array(reports) { json, report in
                 json.object { json in
