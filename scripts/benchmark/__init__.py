@@ -3,8 +3,9 @@
     python3 scripts/bench.py --binary .build-release/release/tokend [--quick] [--out DIR]
 
 One run: fill stores with `tokend fill`, start release servers on 127.0.0.1, drive them
-with wrk (same threads, connections and duration for every case), drive moto's IAM server
-the same way, and print one table (operation, requests/s, p50, p99, ratio to the
+with wrk (same threads, connections and duration for every case), drive an ephemeral
+server (`serve --ephemeral`: first answer, snapshot restore, create, list, delete) and moto's
+IAM server the same way, and print one table (operation, requests/s, p50, p99, ratio to the
 `/_tokend/ping` ceiling of the same server) followed by startup, memory and storage
 figures and each target met or missed. Also writes results.md, results.json and the
 servers' logs to --out (default: a new /tmp/tokend-bench-<time> folder).

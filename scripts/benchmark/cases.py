@@ -1,7 +1,9 @@
 """The benchmark's cases, phase by phase (Bench.run): growth (get and lists on the smaller
 stores), store size and fsync, startup (first answer), the main server (ping ceiling, verify,
-get, lists, creates, deletes, memory), the gateway against a region directly, and moto's IAM
-server as the peer. Every server is started through the process harness (scripts/harness)."""
+get, lists, creates, deletes, memory), the gateway against a region directly, an ephemeral
+server (`serve --ephemeral`: first answer, snapshot restore of 10,000 tokens, create, list of
+2, delete), and moto's IAM server as the peer. Every server is started through the process
+harness (scripts/harness)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import random
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +21,9 @@ from harness.processes import ManagedProcess
 from harness.readiness import wait_until_answering
 from harness.tokend import Gateway, RegionServer, ServeProcess, TokendProcess
 
-from .common import (AUTH, AWS_AUTH, CREATE_PROJECT, ORDERS, PAIR_PROJECT, RATIO_ROUNDS, REGION, TOKENS,
-                     TOKENS_PER_PROJECT, VERIFY_PROJECT, BenchError, Client, list_ids, log, project_id, write_lines)
+from .common import (AUTH, AWS_AUTH, CREATE_PROJECT, ORDERS, PAIR_PROJECT, RATIO_ROUNDS, REGION, RESTORE_PROJECT,
+                     RESTORE_TOKENS, TOKENS, TOKENS_PER_PROJECT, VERIFY_PROJECT, BenchError, Client, list_ids,
+                     list_all_ids, log, project_id, write_lines)
 from .measure import fsync_ms, vm_rss
 from .report import rate
 from .stores import fill_store
@@ -27,6 +31,20 @@ from .wrk import Run, Wrk
 
 READY_TIMEOUT_S = 120.0       # a release server on a store of 1,000,000 tokens answers within a second
 SERVER_STOP_TIMEOUT_S = 10.0  # SIGTERM, then SIGKILL
+RESTORE_ROUNDS = 7            # timed restores of the 10,000-token snapshot: median, min, max
+
+
+class EphemeralServe(ServeProcess):
+    """`tokend serve --ephemeral`: every store in memory, open mode. The harness's command
+    always names a data dir, which tokend refuses beside --ephemeral: it is taken out (the
+    empty folder the harness made for it stays unused)."""
+
+    label = "serve-ephemeral"
+
+    def command(self) -> list[str]:
+        argv = super().command()
+        at = argv.index("--data-dir")
+        return [*argv[:at], *argv[at + 2:], "--ephemeral"]
 
 
 @dataclass
@@ -95,6 +113,7 @@ class Bench:
         self.first_answer(data, largest)
         self.main_phase(data, largest)
         self.gateway_phase(data)
+        self.ephemeral_phase()
         self.moto_phase()
         self.results["seconds"] = time.monotonic() - started
 
@@ -143,20 +162,25 @@ class Bench:
         figures = {}
         for label, path, headers in (("get", f"{TOKENS}/{token_id}", {AUTH[0]: AUTH[1]}),
                                      ("ping", "/_tokend/ping", {})):
-            samples = []
-            for attempt in range(3):
-                server = self.serve(data, f"serve-start-{label}-{attempt}")
-                try:
-                    # From spawning it to the first 200, polling every 2 ms.
-                    server.spawn()
-                    wait_until_answering(server.url + path, process=server, timeout=60.0, interval=0.002,
-                                         headers=headers, request_timeout=5.0)
-                    samples.append((time.monotonic() - server.started_at) * 1000)
-                finally:
-                    server.stop()
-            figures[label] = {"samples_ms": samples, "median_ms": sorted(samples)[1]}
-            log(f"  first {label} answer: {', '.join(f'{s:.0f}' for s in samples)} ms")
+            figures[label] = self.time_first_answer(lambda attempt: self.serve(data, f"serve-start-{label}-{attempt}"),
+                                                    path, headers)
+            log(f"  first {label} answer: {', '.join(f'{s:.0f}' for s in figures[label]['samples_ms'])} ms")
         self.results["figures"]["first_answer"] = figures
+
+    def time_first_answer(self, make, path: str, headers: dict, starts: int = 3) -> dict:
+        """Starts `make(attempt)` `starts` times: from spawning it to its first 200 on `path`,
+        polling every 2 ms; the samples and their median, in ms."""
+        samples = []
+        for attempt in range(starts):
+            server = make(attempt)
+            try:
+                server.spawn()
+                wait_until_answering(server.url + path, process=server, timeout=60.0, interval=0.002,
+                                     headers=headers, request_timeout=5.0)
+                samples.append((time.monotonic() - server.started_at) * 1000)
+            finally:
+                server.stop()
+        return {"samples_ms": samples, "median_ms": sorted(samples)[len(samples) // 2]}
 
     def main_phase(self, data: Path, tokens: int) -> None:
         info = self.results["scales"][tokens]
@@ -288,6 +312,99 @@ class Bench:
                             run = self.wrk.run(f"{op} {via} c{connections}", port, "/_tokend/verify",
                                                connections=connections, duration=duration, headers=verify, watch=watch)
                         self.keep(f"gw_{op}_{via}{suffix}", run)
+
+    def ephemeral(self, name: str) -> EphemeralServe:
+        """`tokend serve --ephemeral` (not started yet), every region of regions/ in memory."""
+        return EphemeralServe(self.work, name, **self.server_options(name))
+
+    def make_tokens(self, port: int, project: str, count: int, prefix: str, clients: int = 4) -> None:
+        """`count` tokens in `project`, POSTed by `clients` keep-alive connections (setup, not measured)."""
+        failures: list[BaseException] = []
+
+        def make(first: int) -> None:
+            client = Client(port)
+            try:
+                for i in range(first, count, clients):
+                    client.json("POST", TOKENS, {"project_id": project, "name": f"{prefix}-{i}",
+                                                 "token_scopes": ["read_only_logs"]})
+            except BaseException as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        workers = [threading.Thread(target=make, args=(k,), daemon=True) for k in range(clients)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if failures:
+            raise BenchError(f"making {count:,} tokens: {failures[0]}")
+
+    def ephemeral_phase(self) -> None:
+        """`tokend serve --ephemeral`: its first answer, the restore of a snapshot of 10,000
+        tokens, then create, list of 2 and delete as the main server's cases run them."""
+        log("== tokend serve --ephemeral (every store in memory)")
+        first = self.time_first_answer(lambda attempt: self.ephemeral(f"serve-eph-start-{attempt}"), "/_tokend/ping", {})
+        self.results["figures"]["eph_first_answer"] = first
+        log(f"  first ping answer: {', '.join(f'{s:.0f}' for s in first['samples_ms'])} ms")
+        with self.ephemeral("serve-eph") as server:
+            watch = {"server": server.pid}
+            client = Client(server.port, timeout=120)
+            # Snapshot restore: a server of exactly 10,000 tokens, saved, then brought back
+            # RESTORE_ROUNDS times (each the whole state of every region served).
+            started = time.monotonic()
+            self.make_tokens(server.port, RESTORE_PROJECT, RESTORE_TOKENS, "bench-restore")
+            log(f"  {RESTORE_TOKENS:,} tokens made in {time.monotonic() - started:.1f} s")
+            total = client.json("GET", f"{TOKENS}?page=1&page_size=1")["total_count"]
+            if total != RESTORE_TOKENS:
+                raise BenchError(f"the ephemeral server holds {total:,} tokens, expected {RESTORE_TOKENS:,}")
+            snapshot = client.json("POST", "/_tokend/snapshots", {"name": "bench"}, expect=201)
+            samples = []
+            for _ in range(RESTORE_ROUNDS):
+                began = time.perf_counter()
+                client.json("POST", "/_tokend/snapshots/bench/restore", {})
+                samples.append((time.perf_counter() - began) * 1000)
+            total = client.json("GET", f"{TOKENS}?page=1&page_size=1")["total_count"]
+            if total != RESTORE_TOKENS:
+                raise BenchError(f"after the restores the ephemeral server holds {total:,} tokens, expected {RESTORE_TOKENS:,}")
+            ordered = sorted(samples)
+            self.results["figures"]["restore_10k_ms"] = {
+                "tokens": RESTORE_TOKENS, "samples_ms": samples, "median_ms": ordered[len(ordered) // 2],
+                "min_ms": ordered[0], "max_ms": ordered[-1], "snapshot_bytes": snapshot["bytes"],
+                "regions": snapshot["regions"]}
+            log(f"  restore of {RESTORE_TOKENS:,} tokens ({snapshot['bytes']:,} B snapshot): "
+                + ", ".join(f"{s:.1f}" for s in samples) + " ms")
+
+            # The cases, with the main server's wrk settings, on these 10,000 tokens.
+            ping = self.keep("eph_ping", self.wrk.run("ephemeral: ping (ceiling)", server.port, "/_tokend/ping", watch=watch))
+            for name in ("bench-pair-1", "bench-pair-2"):
+                client.json("POST", TOKENS, {"project_id": PAIR_PROJECT, "name": name, "token_scopes": ["read_only_logs"]})
+            self.keep("eph_list_pair", self.wrk.run("ephemeral: list a project of 2 tokens", server.port,
+                                                    f"{TOKENS}?project_id={PAIR_PROJECT}", headers=self.management(),
+                                                    watch=watch))
+            body = json.dumps({"project_id": CREATE_PROJECT, "name": "bench-create", "token_scopes": ["write_only_metrics"]})
+            create_file = write_lines(self.work / "eph-create.txt", [f"{TOKENS}\t{body}"])
+            create_headers = self.management(["Content-Type: application/json"])
+            create = self.keep("eph_create", self.wrk.run(
+                "ephemeral: create", server.port, TOKENS, connections=self.config.create_connections,
+                headers=create_headers, walk=("POST", create_file, True), watch=watch))
+            # Delete: the ids the create run made, each once, topped up by unmeasured creates
+            # when they are too few for the run at the rate of this server's ping (no delete
+            # answers faster), 1.2 × for safety; the top-up is capped at 4 runs' time.
+            want = int(1.2 * ping.rps * self.config.duration)
+            made = client.json("GET", f"{TOKENS}?project_id={CREATE_PROJECT}&page=1&page_size=1")["total_count"]
+            if made < want:
+                seconds = min(4 * self.config.duration, max(1, -(-(want - made) // max(1, int(create.rps)))))
+                self.wrk.run("ephemeral: create (ids for delete, not reported)", server.port, TOKENS,
+                             connections=self.config.create_connections, duration=seconds, headers=create_headers,
+                             walk=("POST", create_file, True), watch=watch)
+                self.wrk.runs.pop()
+            delete_ids = list_all_ids(client, CREATE_PROJECT)
+            random.Random(17).shuffle(delete_ids)
+            delete_file = write_lines(self.work / "eph-delete.txt", [f"{TOKENS}/{i}" for i in delete_ids])
+            self.results["eph_delete_pool"] = len(delete_ids)
+            log(f"  {len(delete_ids):,} ids to delete")
+            self.keep("eph_delete", self.wrk.run("ephemeral: delete", server.port, TOKENS, headers=self.management(),
+                                                 walk=("DELETE", delete_file, False), watch=watch, probe=None),
+                      pool=len(delete_ids))
 
     def moto_phase(self) -> None:
         log("== moto (IAM) in server mode")

@@ -23,6 +23,8 @@ AWS_AUTH = ("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1
 VERIFY_PROJECT = "00000000-0000-4000-8000-b00000000001"
 CREATE_PROJECT = "00000000-0000-4000-8000-b00000000002"
 PAIR_PROJECT = "00000000-0000-4000-8000-b00000000003"
+RESTORE_PROJECT = "00000000-0000-4000-8000-b00000000004"
+RESTORE_TOKENS = 10_000       # the ephemeral server's snapshot, restored and timed
 RATIO_ROUNDS = 3              # rounds of ping, verify and get, alternating; each row is its median round
 
 
@@ -79,6 +81,18 @@ class Client:
 def list_ids(client: Client, project: str, limit: int = 1000) -> list[str]:
     page = client.json("GET", f"{TOKENS}?project_id={project}&page=1&page_size={min(limit, 1000)}")
     return [token["id"] for token in page["tokens"]]
+
+
+def list_all_ids(client: Client, project: str) -> list[str]:
+    """Every token id of a project, page by page of 1,000 (each id once, in the order listed)."""
+    ids: dict[str, None] = {}
+    page = 1
+    while True:
+        tokens = client.json("GET", f"{TOKENS}?project_id={project}&page={page}&page_size=1000")["tokens"]
+        ids.update((token["id"], None) for token in tokens)
+        if len(tokens) < 1000:
+            return list(ids)
+        page += 1
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from .common import BIG_PROJECT_TOKENS, ORDERS
+from .common import BIG_PROJECT_TOKENS, ORDERS, RESTORE_TOKENS
 
 if TYPE_CHECKING:
     from .cases import Bench
@@ -101,16 +101,30 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
             row(f"{op}, `tokend region` direct", f"gw_{op}_direct{suffix}", L, gw_ceiling)
             row(f"{op}, through `tokend gateway`", f"gw_{op}_gateway{suffix}", L, gw_ceiling,
                 f"{via['rps'] / direct['rps']:.2f}× direct req/s, p50 {via['p50_ms'] - direct['p50_ms']:+.2f} ms")
+    # The ephemeral server (`serve --ephemeral`): its own ceiling; the store is the restored snapshot.
+    eph_ceiling = runs["eph_ping"]["rps"]
+    E = f"{count(RESTORE_TOKENS)} in memory"
+    row("ephemeral: `GET /_tokend/ping` (its ceiling)", "eph_ping", E, eph_ceiling, "`tokend serve --ephemeral`")
+    row(f"ephemeral: create ({config.create_connections} clients)", "eph_create", E, eph_ceiling,
+        f"**{ratio_text(runs['eph_create']['rps'] / runs['moto_create']['rps'])}** moto CreateAccessKey")
+    row("ephemeral: delete (each id once)", "eph_delete", E, eph_ceiling,
+        f"**{ratio_text(runs['eph_delete']['rps'] / runs['moto_delete']['rps'])}** moto DeleteAccessKey; "
+        f"{runs['eph_delete'].get('pool', 0):,} ids listed")
+    row("ephemeral: list a project of 2 tokens", "eph_list_pair", E, eph_ceiling,
+        f"**{ratio_text(runs['eph_list_pair']['rps'] / runs['moto_list']['rps'])}** moto ListAccessKeys")
     for key, label, ours in (("moto_create", "moto CreateAccessKey", "create"),
                              ("moto_list", "moto ListAccessKeys (user with 2 keys)", "list_pair"),
                              ("moto_delete", "moto DeleteAccessKey", "delete")):
         run = runs[key]
-        row(label, key, "–", None, f"tokend {ours}: **{ratio_text(runs[ours]['rps'] / run['rps'])}** moto"
+        row(label, key, "–", None, f"tokend {ours}: **{ratio_text(runs[ours]['rps'] / run['rps'])}** moto, "
+            f"ephemeral: **{ratio_text(runs['eph_' + ours]['rps'] / run['rps'])}**"
             + (f"; {run.get('pool', 0):,} keys" if key == "moto_delete" else ""))
     table = "\n".join(lines)
 
     figures = bench.results["figures"]
     first = figures["first_answer"]
+    eph_first = figures["eph_first_answer"]
+    restore = figures["restore_10k_ms"]
     memory = figures["memory"]
     size_lines = []
     for tokens in scales:
@@ -127,6 +141,13 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
         f"| first answer after start, store of {count(largest)} | **{ms(first['get']['median_ms'])}** (GET token; "
         f"{', '.join(f'{s:.0f}' for s in first['get']['samples_ms'])}); ping {ms(first['ping']['median_ms'])} | "
         "from spawning `tokend serve` to the first 200, polling every 2 ms; median of 3 starts |",
+        f"| first answer after start, `serve --ephemeral` | **{ms(eph_first['median_ms'])}** (ping; "
+        f"{', '.join(f'{s:.0f}' for s in eph_first['samples_ms'])}) | "
+        "from spawning `tokend serve --ephemeral` to the first 200 of `GET /_tokend/ping`, polling every 2 ms; median of 3 starts |",
+        f"| snapshot restore, {count(restore['tokens'])} tokens | **{ms(restore['median_ms'])}** "
+        f"(min {ms(restore['min_ms'])}, max {ms(restore['max_ms'])}); snapshot {restore['snapshot_bytes']:,} B "
+        f"({restore['snapshot_bytes'] / restore['tokens']:,.0f} B/token) | `POST /_tokend/snapshots/bench/restore` on the "
+        f"ephemeral server (regions {', '.join(restore['regions'])}), one connection, median of {len(restore['samples_ms'])} |",
         f"| resident memory, idle | **{mib(memory['idle_bytes'])}** (private {mib(memory['idle_anon_bytes'])}) | "
         f"VmRSS (RssAnon) 1 s after the first answer, store of {count(largest)} |",
         f"| resident memory, under load | {mib(memory['max_under_load_bytes'])} (during {memory['max_under_load_run']}); "
@@ -186,6 +207,17 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
         ratio = runs[ours]["rps"] / runs[theirs]["rps"]
         target(f"≥ 50× moto: {label}", ratio >= 50 and not runs[ours]["errors"] and not runs[theirs]["errors"],
                f"{ratio_text(ratio)} ({rate(runs[ours]['rps'])} / {rate(runs[theirs]['rps'])} req/s)")
+    for ours, theirs, label in (("eph_create", "moto_create", "create vs CreateAccessKey"),
+                                ("eph_list_pair", "moto_list", "list of 2 tokens vs ListAccessKeys of 2 keys"),
+                                ("eph_delete", "moto_delete", "delete vs DeleteAccessKey")):
+        ratio = runs[ours]["rps"] / runs[theirs]["rps"]
+        target(f"ephemeral ≥ 50× moto: {label}", ratio >= 50 and not runs[ours]["errors"] and not runs[theirs]["errors"],
+               f"{ratio_text(ratio)} ({rate(runs[ours]['rps'])} / {rate(runs[theirs]['rps'])} req/s)")
+    target("ephemeral: first answer < 50 ms", eph_first["median_ms"] < 50,
+           f"{ms(eph_first['median_ms'])} (ping; {', '.join(f'{s:.0f}' for s in eph_first['samples_ms'])} ms)")
+    target(f"restoring a snapshot of {count(restore['tokens'])} tokens < 200 ms", restore["median_ms"] < 200,
+           f"{ms(restore['median_ms'])} (median of {len(restore['samples_ms'])}; min {ms(restore['min_ms'])}, "
+           f"max {ms(restore['max_ms'])})")
 
     target_lines = ["| target | result | numbers |", "|---|---|---|"]
     for t in targets:
