@@ -73,7 +73,7 @@ package struct RegionTenantService: TenantRegion {
         _ id: TenantID, by caller: PortalCaller, _ change: @escaping @Sendable (Tenant) -> (Tenant, ActivityRecord)?
     ) async throws -> Tenant {
         let organization = caller.organization.id
-        guard let tenant = try await store.update(id) { $0.organizationID == organization ? change($0) : nil },
+        guard let tenant = try await store.update(id, { $0.organizationID == organization ? change($0) : nil }),
             tenant.organizationID == organization
         else { throw TokendError.notFound(resource: "tenant", resourceID: id.rawValue) }
         return tenant
