@@ -181,7 +181,10 @@ package struct RegionTokenService: Sendable {
         ActivityRecord(
             at: time, kind: kind, tokenID: token.id, projectID: token.projectID,
             actor: origin.principal.keyPrefix, requestID: origin.requestID, actorEmail: origin.actorEmail,
-            details: ActivityDetails(metadata: ["display_name": token.name.rawValue, "prefix": token.secretPrefix]))
+            // The portal's log shows a key's name; a Cockpit key's own actions keep the audit row
+            // as it was (the details are JSON the store encodes, on every create and delete).
+            details: origin.actorEmail == nil
+                ? nil : ActivityDetails(metadata: ["display_name": token.name.rawValue, "prefix": token.secretPrefix]))
     }
 
     private static func parseTokenID(_ text: String) throws(TokendError) -> TokenID {
