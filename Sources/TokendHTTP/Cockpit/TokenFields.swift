@@ -21,13 +21,17 @@ enum TokenFields: Equatable {
     /// without a value or parameters); `cockpit` otherwise. The clock is read only for
     /// `extended`: a public answer shows nothing that depends on the time.
     init(_ request: Request, clock: () -> Timestamp) {
-        let asked = request.headers[values: .prefer].contains { header in
+        self = Self.isAsked(in: request) ? .extended(at: clock()) : .cockpit
+    }
+
+    /// Whether any `Prefer` header names `tokend-extensions`: the portal asks it too.
+    static func isAsked(in request: Request) -> Bool {
+        request.headers[values: .prefer].contains { header in
             header.split(separator: ",").contains { preference in
                 let name = preference.prefix { $0 != "=" && $0 != ";" }.trimmingCharacters(in: .whitespaces)
                 return name.lowercased() == Self.preference
             }
         }
-        self = asked ? .extended(at: clock()) : .cockpit
     }
 
     /// Says on every token answer that it depends on `Prefer` (RFC 7240 §2), and on one that

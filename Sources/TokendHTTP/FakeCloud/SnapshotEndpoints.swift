@@ -31,7 +31,7 @@ struct SnapshotEndpoints {
         let snapshots = try openMode().snapshots
         let fields = try PortalBody.object(try await request.jsonBody(), known: ["name", "region"])
         let name = try Snapshots.checkName(try PortalBody.requiredString(fields, "name"))
-        let backends = try chosen(try PortalBody.optionalString(fields, "region"))
+        let backends = try frontDoor.backends(named: try PortalBody.optionalString(fields, "region"))
         var images: [RegionName: [UInt8]] = [:]
         for backend in backends { images[backend.region] = try await backend.exportState() }
         let snapshot = Snapshots.Snapshot(name: name, createdAt: .now(), images: images)
@@ -54,7 +54,9 @@ struct SnapshotEndpoints {
     @Sendable func restore(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let snapshot = try openMode().snapshots.snapshot(named: try context.parameters.require("name"))
         let fields = try PortalBody.object(try await request.optionalJSONBody(), known: ["region"])
-        let regions = try chosen(try PortalBody.optionalString(fields, "region")).map(\.region).filter { snapshot.images[$0] != nil }
+        let regions = try frontDoor.backends(named: try PortalBody.optionalString(fields, "region")).map(\.region).filter {
+            snapshot.images[$0] != nil
+        }
         // All or nothing: each region's state is kept first, and put back if a later one refuses its image.
         var before: [(RegionName, [UInt8])] = []
         for region in regions { before.append((region, try await frontDoor.backends[region]!.exportState())) }
@@ -142,11 +144,6 @@ struct SnapshotEndpoints {
             throw .permissionsDenied(action: "snapshots", resource: "this server (test endpoints are served in open mode only)")
         }
         return fakeCloud
-    }
-
-    /// One region by name, or every region served.
-    private func chosen(_ region: String?) throws(TokendError) -> [any RegionBackend] {
-        try region.map { name throws(TokendError) in [try frontDoor.backend(named: name)] } ?? frontDoor.servedBackends
     }
 
     private func describe(_ snapshot: Snapshots.Snapshot, status: HTTPResponse.Status) -> Response {

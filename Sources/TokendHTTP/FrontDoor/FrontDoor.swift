@@ -67,10 +67,9 @@ package struct FrontDoor: Sendable {
     /// asked about another's secrets. The region checks the secret whole; here, one without a
     /// readable hint, or of a region not served here, is refused without any lookup.
     func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        if let secret = BearerSecret.presented(in: request), XScalerKeyFormat.claims(secret) {
-            return try await routeKeyVerify(request, context: context)
-        }
-        guard let secret = BearerSecret.presented(in: request), let region = SecretFormat.region(of: secret) else {
+        let secret = BearerSecret.presented(in: request)
+        if let secret, XScalerKeyFormat.claims(secret) { return try await routeKeyVerify(request, context: context) }
+        guard let secret, let region = SecretFormat.region(of: secret) else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
         }
         guard let backend = backends[region] else {
@@ -111,6 +110,12 @@ package struct FrontDoor: Sendable {
         } catch let error as TokendError {
             return mode.refusal(error)
         }
+    }
+
+    /// The one region named (a test endpoint's `?region=` or `"region"`), or every region served.
+    func backends(named name: String?) throws(TokendError) -> [any RegionBackend] {
+        guard let name else { return servedBackends }
+        return [try backend(named: name)]
     }
 
     /// The backend of a region named in a path; an unknown name is an argument error that

@@ -32,9 +32,7 @@ struct TestEndpoints {
 
     /// One region (`?region=`), or every region served.
     private func chosenRegions(_ request: Request) throws -> [any RegionBackend] {
-        try request.uri.queryParameters["region"].map { name throws(TokendError) in
-            [try frontDoor.backend(named: String(name))]
-        } ?? frontDoor.servedBackends
+        try frontDoor.backends(named: request.uri.queryParameters["region"].map(String.init))
     }
 
     @Sendable func reset(_ request: Request, context: TokendRequestContext) async throws -> Response {

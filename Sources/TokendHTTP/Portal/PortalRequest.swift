@@ -15,6 +15,6 @@ enum PortalRequest {
 
     /// `Prefer: tokend-extensions`, as for Cockpit answers: fields beyond xScaler's own.
     static func wantsExtensions(_ request: Request) -> Bool {
-        if case .extended = TokenFields(request, clock: { Timestamp(microsecondsSinceEpoch: 0) }) { true } else { false }
+        TokenFields.isAsked(in: request)
     }
 }
