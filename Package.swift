@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // Domain core: tokens, scopes, validation, errors, secrets. No HTTP, no SQL.
@@ -27,13 +30,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // scrypt, for portal users' passwords.
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                // Counting only (verify's cache and rate limits): the API, no exporter.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Files and flags read at the edge (region files, the keyring, the hash key), handed
         // to the core as plain values.
         .target(
             name: "TokendConfiguration",
-            dependencies: ["TokendCore"]
+            dependencies: [
+                "TokendCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
         ),
         // The stores behind the core's TokenStore protocol: SQLite (the embedded default).
         .target(
@@ -43,6 +51,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // sqlite3_serialize and _deserialize, for snapshots of in-memory stores.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Thin Hummingbird routes over the core, the front door and its region backends.
@@ -59,6 +68,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                // /metrics: swift-metrics' handlers exported in the Prometheus text format.
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The console and the OpenAPI document, served as they are (see ServedFiles).
             resources: [.copy("Resources")]

@@ -57,6 +57,21 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(name: .customLong("log-format"), help: "text (one readable line per event) or json (one JSON object per line).")
+    var logFormat: LogFormat = .text
+
+    @Flag(inversion: .prefixedNo, help: "Export metrics at /metrics in the Prometheus text format.")
+    var metrics = true
+
+    @Option(
+        name: .customLong("config"),
+        help: "JSON file of options by their long names ({\"port\": 9090, \"log-format\": \"json\"}); flags and TOKEND_… variables win over it.")
+    var configFile: String?
+
     @Option(
         name: .customLong("jwt-key-file"),
         help: "File holding the portal's JWT signing key (64 hex characters); default: a new random key each start.")
