@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // sqlite3_serialize and _deserialize, for snapshots of in-memory stores.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Thin Hummingbird routes over the core, the front door and its region backends.
@@ -68,7 +68,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 // /metrics: swift-metrics' handlers exported in the Prometheus text format.
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -83,6 +83,7 @@ let package = Package(
                 "TokendHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(
@@ -95,7 +96,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TokendStoreTests",
-            dependencies: ["TokendStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TokendStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "TokendHTTPTests",
@@ -106,6 +109,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
     ],

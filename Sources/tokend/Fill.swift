@@ -37,7 +37,7 @@ struct Fill: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let service = try await options.openLocalRegions([RegionName(region)!], access: .open)[0].service
+        let service = try await options.openLocalRegions([RegionName(region)!], access: .open, metrics: nil)[0].service
         let origin = RequestOrigin(principal: try ManagementAccess.open.authenticate(key: "fill"), requestID: nil)
         let scopes = TokenScope.allCases
         let started = ContinuousClock.now

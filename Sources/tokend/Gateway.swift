@@ -1,4 +1,5 @@
 import ArgumentParser
+import Metrics
 import TokendConfiguration
 import TokendCore
 import TokendHTTP
@@ -17,16 +18,19 @@ struct Gateway: AsyncParsableCommand {
         let definitions = try regionsFolder.load(builtInWhenAbsent: false)
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
-        var backends: [any RegionBackend] = locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access)
+        let metrics = options.metricsExporter()
+        var backends: [any RegionBackend] =
+            locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access, metrics: metrics)
         for definition in definitions {
             if case .remote(let baseURL) = definition.location {
                 backends.append(
                     RemoteRegionBackend(
                         region: definition.name, baseURL: baseURL,
                         connectTimeoutMilliseconds: definition.connectTimeoutMilliseconds,
-                        readTimeoutMilliseconds: definition.readTimeoutMilliseconds))
+                        readTimeoutMilliseconds: definition.readTimeoutMilliseconds,
+                        metrics: metrics?.factory ?? NOOPMetricsHandler.instance))
             }
         }
-        try await options.serve(backends, access: access, definitions: definitions, portalKey: .sharedWithGateway)
+        try await options.serve(backends, access: access, metrics: metrics, definitions: definitions, portalKey: .sharedWithGateway)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import TokendCore
 import TokendHTTP
 import TokendStore
@@ -15,7 +16,7 @@ enum LocalRegions {
     /// error is thrown: nothing is left open when start-up fails.
     static func open(
         _ regions: [RegionName], in storage: Storage, hasher: SecretHasher,
-        access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration
+        access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration, metrics: any MetricsFactory
     ) async throws -> [LocalRegionBackend] {
         // In open mode test suites may set each region's clock (/_tokend/clock); otherwise
         // regions keep the system's time, with nothing in between.
@@ -28,12 +29,14 @@ enum LocalRegions {
             for region in regions {
                 let store =
                     switch storage {
-                    case .folder(let dataDirectory): try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite")
-                    case .memory: try SQLiteTokenStore.inMemory(region: region)
+                    case .folder(let dataDirectory):
+                        try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite", metrics: metrics)
+                    case .memory: try SQLiteTokenStore.inMemory(region: region, metrics: metrics)
                     }
                 let clock = adjustable ? AdjustableClock() : nil
                 let service = RegionTokenService(
-                    region: region, store: store, hasher: hasher, clock: clock ?? SystemTimeSource(), limits: limits)
+                    region: region, store: store, hasher: hasher, clock: clock ?? SystemTimeSource(), limits: limits,
+                    metrics: metrics)
                 let tenants = RegionTenantService(tokens: service, store: store, clock: clock ?? SystemTimeSource())
                 opened.append(
                     LocalRegionBackend(

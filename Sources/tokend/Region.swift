@@ -1,4 +1,5 @@
 import ArgumentParser
+import Metrics
 import TokendCore
 import TokendHTTP
 
@@ -17,7 +18,8 @@ struct Region: AsyncParsableCommand {
 
     func run() async throws {
         let access = try options.managementAccess()
-        let backends = try await options.openLocalRegions([RegionName(region)!], access: access)
-        try await options.serve(backends, access: access, portalKey: .sharedWithGateway)
+        let metrics = options.metricsExporter()
+        let backends = try await options.openLocalRegions([RegionName(region)!], access: access, metrics: metrics)
+        try await options.serve(backends, access: access, metrics: metrics, portalKey: .sharedWithGateway)
     }
 }

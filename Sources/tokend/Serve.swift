@@ -1,4 +1,5 @@
 import ArgumentParser
+import Metrics
 import TokendCore
 import TokendHTTP
 
@@ -14,7 +15,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let definitions = try regionsFolder.load(builtInWhenAbsent: true)
         let access = try options.managementAccess()
-        let backends = try await options.openLocalRegions(definitions.map(\.name), access: access)
-        try await options.serve(backends, access: access, definitions: definitions)
+        let metrics = options.metricsExporter()
+        let backends = try await options.openLocalRegions(definitions.map(\.name), access: access, metrics: metrics)
+        try await options.serve(backends, access: access, metrics: metrics, definitions: definitions)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import TokendConfiguration
 import TokendCore
 import TokendHTTP
@@ -69,7 +70,9 @@ struct ServerOptions: ParsableArguments {
 
     @Option(
         name: .customLong("config"),
-        help: "JSON file of options by their long names ({\"port\": 9090, \"log-format\": \"json\"}); flags and TOKEND_… variables win over it.")
+        help:
+            "JSON file of options by their long names ({\"port\": 9090, \"log-format\": \"json\"}); flags and TOKEND_… variables win over it."
+    )
     var configFile: String?
 
     @Option(
@@ -174,14 +177,26 @@ struct ServerOptions: ParsableArguments {
 
     var rateLimits: RateLimits { RateLimits(perToken: verifyRatePerToken, perTenant: verifyRatePerTenant) }
 
-    /// Opens the regions this process serves itself.
-    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess) async throws -> [LocalRegionBackend] {
+    /// Opens the regions this process serves itself, measured into `metrics`.
+    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess, metrics: MetricsExporter?) async throws
+        -> [LocalRegionBackend]
+    {
         try await LocalRegions.open(
             regions, in: ephemeral ? .memory : .folder(dataDirectory), hasher: try hasher(), access: access, limits: rateLimits,
-            usageFlushInterval: .milliseconds(usageFlushMilliseconds))
+            usageFlushInterval: .milliseconds(usageFlushMilliseconds), metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
     }
 
+    /// What `/metrics` exports, made before the regions open so their stores record into it;
+    /// nil with `--no-metrics`.
+    func metricsExporter() -> MetricsExporter? { metrics ? MetricsExporter() : nil }
+
+    /// The server's logger. With `--log-format json` every logger of the process writes JSON
+    /// lines, the libraries' (Hummingbird's file middleware, say) as well: call it once.
     func logger() -> Logger {
+        if logFormat == .json {
+            LoggingSystem.bootstrap(
+                { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
+        }
         var logger = Logger(label: "tokend", metadataProvider: .requestID)
         logger.logLevel = logLevel
         return logger
@@ -192,7 +207,7 @@ extension ServerOptions {
     /// Serves these regions behind one front door until SIGTERM or SIGINT. The backends'
     /// stores and clients are the application's services: closed when it stops, however it stops.
     func serve(
-        _ backends: [any RegionBackend], access: ManagementAccess, definitions: [RegionDefinition] = [],
+        _ backends: [any RegionBackend], access: ManagementAccess, metrics: MetricsExporter?, definitions: [RegionDefinition] = [],
         portalKey: PortalKeyDefault = .random
     ) async throws {
         let logger = logger()
@@ -201,7 +216,7 @@ extension ServerOptions {
             metadata: [
                 "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
                 "auth": "\(auth.rawValue)", "data_dir": "\(ephemeral ? "(in memory)" : dataDirectory)",
-                "seed": "\(seed.map(String.init) ?? "none")",
+                "seed": "\(seed.map(String.init) ?? "none")", "metrics": "\(metrics == nil ? "off" : "/metrics")",
             ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled
         if let seed { SecureRandom.seed(seed) }
@@ -209,7 +224,8 @@ extension ServerOptions {
         let app = buildApplication(
             frontDoor: FrontDoor(
                 backends: backends, access: access, files: files,
-                portal: try await portalFace(over: backends, definitions: definitions, keyDefault: portalKey), seed: seed),
+                portal: try await portalFace(over: backends, definitions: definitions, keyDefault: portalKey), seed: seed,
+                metrics: metrics),
             listen: ListenSettings(host: host, port: port), logger: logger
         ) { port in
             // The one line a test fixture reads to find the server (logs go to standard error).

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import Synchronization
 import TokendCore
 import TokendStore
@@ -37,12 +38,15 @@ struct TestServer {
     /// `portalAccess`: who signs in to the portal (open mode's one organisation by default).
     init(
         access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited,
-        adjustableClocks: Bool = false, portalAccess: PortalAccess = .open(Organization(displayName: "Default", plan: .scale))
+        adjustableClocks: Bool = false, portalAccess: PortalAccess = .open(Organization(displayName: "Default", plan: .scale)),
+        metrics: MetricsExporter? = nil
     ) throws {
         let clocks = Self.regions.map { _ in adjustableClocks ? AdjustableClock() : nil }
-        let stores = try Self.regions.map { try SQLiteTokenStore.inMemory(region: $0) }
+        let factory: any MetricsFactory = metrics?.factory ?? NOOPMetricsHandler.instance
+        let stores = try Self.regions.map { try SQLiteTokenStore.inMemory(region: $0, metrics: factory) }
         services = zip(stores, clocks).map { store, adjustable in
-            RegionTokenService(region: store.region, store: store, hasher: Self.hasher, clock: adjustable ?? clock, limits: limits)
+            RegionTokenService(
+                region: store.region, store: store, hasher: Self.hasher, clock: adjustable ?? clock, limits: limits, metrics: factory)
         }
         self.access = access
         self.portalAccess = portalAccess
@@ -53,7 +57,8 @@ struct TestServer {
                 service: pair.0, tenants: RegionTenantService(tokens: pair.0, store: pair.1, clock: adjustable ?? clock), access: access,
                 usageFlushInterval: .seconds(3600), clock: adjustable)
         }
-        self.regionFrontDoor = FrontDoor(backends: backends, access: access, portal: Self.portal(over: backends, portalAccess, sessions))
+        self.regionFrontDoor = FrontDoor(
+            backends: backends, access: access, portal: Self.portal(over: backends, portalAccess, sessions), metrics: metrics)
     }
 
     static func portal(over backends: [any RegionBackend], _ access: PortalAccess, _ sessions: PortalSessions) -> PortalFace {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metrics
 import Testing
 import TokendCore
 
@@ -91,8 +92,9 @@ import TokendCore
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
-        let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, restartPages: 64)
-        let writes = GroupCommit(database: pool) { await checkpointer.afterCommit(on: pool) }
+        let metrics = StoreMetrics(region: RegionName("fr-par")!, factory: NOOPMetricsHandler.instance)
+        let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, metrics: metrics, restartPages: 64)
+        let writes = GroupCommit(database: pool, metrics: metrics) { await checkpointer.afterCommit(on: pool) }
         // 2,000 pages of log without the checkpointer; with it, the log starts over past 64.
         for _ in 0..<2_000 {
             try await writes.write { db in try db.execute(sql: "INSERT INTO page (body) VALUES (zeroblob(4000))") }

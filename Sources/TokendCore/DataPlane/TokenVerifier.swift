@@ -1,3 +1,5 @@
+import CoreMetrics
+
 /// What a data-plane request presents: the secret of its bearer credential (the HTTP layer
 /// reads it from `Authorization`), its tenant header and the operation it performs.
 package struct VerifyRequest: Sendable {
@@ -40,9 +42,14 @@ package final class TokenVerifier: Sendable {
     let cache = CredentialCache()
     private let ledger = UsageLedger()
     private let limiter = RateLimiter()
+    private let metrics: VerifyMetrics
 
-    init(region: RegionName, store: any TokenStore, hasher: SecretHasher, clock: any TimeSource, limits: RateLimits) {
+    init(
+        region: RegionName, store: any TokenStore, hasher: SecretHasher, clock: any TimeSource, limits: RateLimits,
+        metrics: any MetricsFactory
+    ) {
         self.region = region
+        self.metrics = VerifyMetrics(region: region, factory: metrics)
         self.store = store
         self.hasher = hasher
         self.clock = clock
@@ -78,8 +85,10 @@ package final class TokenVerifier: Sendable {
         let credential: Credential
         switch cache.lookup(hash) {
         case (let cached?, _):
+            metrics.cacheLookup(hit: true)
             credential = cached
         case (nil, let generation):
+            metrics.cacheLookup(hit: false)
             // The lookup compares keyed hashes, never the secret itself: its timing tells an
             // attacker nothing about any secret.
             guard let found = try await store.credential(secretHash: hash) else {
@@ -113,16 +122,19 @@ package final class TokenVerifier: Sendable {
             throw deny(.permissionsDenied(action: operation.description, resource: "token scopes"), denial("scope"), at: now)
         }
         if let rate = limits.perToken, let retryAfter = limiter.admit(.token(credential.tokenID), rate: rate, at: now) {
+            metrics.rateLimited(.token)
             throw deny(
                 .tooManyRequests(message: "rate limit of \(rate)/s for this token exceeded", retryAfterSeconds: retryAfter),
                 denial("rate_limited"), at: now)
         }
         if let rate = limits.perTenant, let retryAfter = limiter.admit(.tenant(credential.projectID), rate: rate, at: now) {
+            metrics.rateLimited(.tenant)
             throw deny(
                 .tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
                 denial("rate_limited"), at: now)
         }
         ledger.used(credential.tokenID, of: credential.projectID, for: operation, bytes: request.contentLength ?? 0, at: now)
+        metrics.answered("allowed")
         return VerifiedAccess(
             tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope,
             tenant: credential.tenantID?.rawValue ?? credential.projectID.rawValue)
@@ -155,6 +167,7 @@ package final class TokenVerifier: Sendable {
 
     private func deny(_ error: TokendError, _ denial: UsageLedger.Denial, at now: Timestamp) -> TokendError {
         ledger.denied(denial, at: now)
+        metrics.answered(denial.reason)
         return error
     }
 }

@@ -1,3 +1,5 @@
+import CoreMetrics
+
 /// The tokens API of one region, over its store: what every transport (the HTTP routes,
 /// a test) calls. Validation, access checks and the audit trail live here so no transport
 /// can skip them.
@@ -11,13 +13,15 @@ package struct RegionTokenService: Sendable {
 
     package init(
         region: RegionName, store: any TokenStore, hasher: SecretHasher,
-        clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited
+        clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) {
         self.region = region
         self.store = store
         self.hasher = hasher
         self.clock = clock
-        self.verifier = TokenVerifier(region: region, store: store, hasher: hasher, clock: clock, limits: limits)
+        self.verifier = TokenVerifier(
+            region: region, store: store, hasher: hasher, clock: clock, limits: limits, metrics: metrics)
     }
 
     /// Creates a token and returns it with its secret; the answer comes after the commit.

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Metrics
 import TokendCore
 
 /// The one router clients talk to. It owns what every request shares (request ids, the
@@ -15,12 +16,19 @@ package struct FrontDoor: Sendable {
     package let portal: PortalFace?
     /// The request journal and fault rules test suites drive; open mode only.
     package let fakeCloud: FakeCloud?
+    /// What `/metrics` exports; nil with `--no-metrics` (requests are still logged).
+    package let metrics: MetricsExporter?
+    private let requestMetrics: RequestMetricHandles
 
-    /// `seed`: what fault rules draw from (`--seed`), so a run repeats.
+    /// `seed`: what fault rules draw from (`--seed`), so a run repeats. `metrics`: the
+    /// exporter the backends were given the factory of.
     package init(
         backends: [any RegionBackend], access: ManagementAccess, files: ServedFiles = .bundled, portal: PortalFace? = nil,
-        seed: UInt64? = nil
+        seed: UInt64? = nil, metrics: MetricsExporter? = nil
     ) {
+        self.metrics = metrics
+        self.requestMetrics = RequestMetricHandles(
+            factory: metrics?.factory ?? NOOPMetricsHandler.instance, servedRegions: Set(backends.map(\.region)))
         self.backends = Dictionary(uniqueKeysWithValues: backends.map { ($0.region, $0) })
         self.access = access
         self.files = files
@@ -36,6 +44,7 @@ package struct FrontDoor: Sendable {
     package func buildRouter() -> Router<TokendRequestContext> {
         let router = Router(context: TokendRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(handles: requestMetrics))
         if let fakeCloud { router.add(middleware: FakeCloudMiddleware(fakeCloud: fakeCloud)) }
         router.add(middleware: ContractErrorMiddleware())
         router.add(middleware: files.middleware())
@@ -57,6 +66,7 @@ package struct FrontDoor: Sendable {
         }
         if let portal { PortalController(face: portal).addRoutes(to: router) }
         OperationsEndpoints(frontDoor: self).addRoutes(to: router)
+        if let metrics { MetricsEndpoint(exporter: metrics).addRoutes(to: router) }
         TestEndpoints(frontDoor: self).addRoutes(to: router)
         FakeCloudEndpoints(fakeCloud: fakeCloud).addRoutes(to: router)
         SnapshotEndpoints(frontDoor: self).addRoutes(to: router)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -22,9 +23,15 @@ package final class RemoteRegionBackend: RegionBackend {
     private let client: HTTPClient
     private let readTimeout: TimeAmount
     private let lastError = Mutex<String?>(nil)
+    private let metrics: UpstreamMetrics
 
-    package init(region: RegionName, baseURL: String, connectTimeoutMilliseconds: Int, readTimeoutMilliseconds: Int) {
+    /// `metrics`: where its exchanges are measured (`/metrics`); none by default.
+    package init(
+        region: RegionName, baseURL: String, connectTimeoutMilliseconds: Int, readTimeoutMilliseconds: Int,
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.region = region
+        self.metrics = UpstreamMetrics(region: region, factory: metrics)
         self.baseURL = baseURL
         self.readTimeout = .milliseconds(Int64(readTimeoutMilliseconds))
         var configuration = HTTPClient.Configuration(
@@ -196,20 +203,27 @@ package final class RemoteRegionBackend: RegionBackend {
     /// write to the client instead of one per chunk, and a region that stalls or breaks off
     /// mid-answer is a 503 rather than a cut-off body.
     func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> (HTTPClientResponse, ByteBuffer) {
+        let started = ContinuousClock.now
+        let failure = { (kind: UpstreamMetrics.Failure, error: TokendError, cause: (any Error)?) -> TokendError in
+            self.metrics.failed(kind, after: ContinuousClock.now - started)
+            return self.recordFailure(error, cause: cause, logger: logger)
+        }
         do {
             let answer = try await client.execute(request, timeout: readTimeout, logger: nil)
             guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
-                throw recordFailure(unavailable("its server answered \(answer.status.code) without JSON"), cause: nil, logger: logger)
+                throw failure(.notJSON, unavailable("its server answered \(answer.status.code) without JSON"), nil)
             }
-            return (answer, try await answer.body.collect(upTo: Self.answerBytes))
+            let body = try await answer.body.collect(upTo: Self.answerBytes)
+            metrics.answered(in: ContinuousClock.now - started)
+            return (answer, body)
         } catch let error as TokendError {
             throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw recordFailure(unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), cause: error, logger: logger)
+            throw failure(.timeout, unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), error)
         } catch let error as NIOTooManyBytesError {
-            throw recordFailure(unavailable("its answer is over \(Self.answerBytes) bytes"), cause: error, logger: logger)
+            throw failure(.tooLarge, unavailable("its answer is over \(Self.answerBytes) bytes"), error)
         } catch {
-            throw recordFailure(unavailable("no complete HTTP answer from its server"), cause: error, logger: logger)
+            throw failure(.connection, unavailable("no complete HTTP answer from its server"), error)
         }
     }
 

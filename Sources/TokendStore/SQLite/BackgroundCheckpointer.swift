@@ -33,10 +33,12 @@ final class BackgroundCheckpointer: Sendable {
     /// starts over after one has. Past this many pages (8 MiB by default) the writer finishes
     /// the job between two commits: this checkpointer has copied most pages by then.
     private let restartPages: Int
+    private let metrics: StoreMetrics
 
-    init(path: String, configuration: Configuration, restartPages: Int = 2_048) throws {
+    init(path: String, configuration: Configuration, metrics: StoreMetrics, restartPages: Int = 2_048) throws {
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.restartPages = restartPages
+        self.metrics = metrics
     }
 
     /// Run by the store's writer after each commit (and after answering it), before the next.
@@ -59,6 +61,8 @@ final class BackgroundCheckpointer: Sendable {
             logPages.store(0, ordering: .relaxed)
             state.withLock { $0.paused = false }
         }
+        let started = ContinuousClock.now
+        defer { metrics.checkpointed(.restart, in: ContinuousClock.now - started) }
         _ = try await writer.writeWithoutTransaction { db in
             // A restart waits for readers still on the old log; they are short, but should one
             // not be, writes stall for at most this long, not the connection's 5 s.
@@ -94,7 +98,10 @@ final class BackgroundCheckpointer: Sendable {
     private func checkpointUntilCaughtUp() async {
         while true {
             // A failure (the disk full, say) is the writer's to report on its next commit.
-            if let result = try? await connection.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) {
+            let started = ContinuousClock.now
+            let result = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            metrics.checkpointed(.passive, in: ContinuousClock.now - started)
+            if let result {
                 logPages.store(result.walFrameCount, ordering: .relaxed)
             }
             let again = state.withLock { state in

@@ -16,12 +16,14 @@ actor GroupCommit {
 
     private let database: any DatabaseWriter
     private let afterCommit: @Sendable () async -> Void
+    private let metrics: StoreMetrics
     private var pending: [Pending] = []
     private var isCommitting = false
 
     /// `afterCommit` runs after each committed transaction has been answered, before the next.
-    init(database: any DatabaseWriter, afterCommit: @escaping @Sendable () async -> Void = {}) {
+    init(database: any DatabaseWriter, metrics: StoreMetrics, afterCommit: @escaping @Sendable () async -> Void = {}) {
         self.database = database
+        self.metrics = metrics
         self.afterCommit = afterCommit
     }
 
@@ -54,7 +56,9 @@ actor GroupCommit {
 
     private func commit(_ batch: [Pending]) async {
         do {
+            let started = ContinuousClock.now
             let outputs = try await database.write { db in try batch.map { try $0.apply(db) } }
+            metrics.committed(batchSize: batch.count, in: ContinuousClock.now - started)
             for (entry, output) in zip(batch, outputs) { entry.answer(.success(output)) }
             await afterCommit()
         } catch  where batch.count > 1 {

@@ -8,7 +8,7 @@ import TokendCore
 extension SQLiteTokenStore {
     /// A consistent copy of the store, taken beside the writer (readers never wait).
     package func exportImage() async throws -> [UInt8] {
-        try Self.serialize(database)
+        try mapStorageErrors(.exportImage) { try Self.serialize(database) }
     }
 
     private static func serialize(_ database: any DatabaseWriter) throws -> [UInt8] {
@@ -37,7 +37,7 @@ extension SQLiteTokenStore {
     /// another), in one step, then migrates it if it is older. An image that is not a
     /// tokend store is refused and changes nothing.
     package func importImage(_ image: [UInt8]) async throws {
-        try Self.replace(database, with: image)
+        try mapStorageErrors(.importImage) { try Self.replace(database, with: image) }
     }
 
     private static func replace(_ database: any DatabaseWriter, with image: [UInt8]) throws {

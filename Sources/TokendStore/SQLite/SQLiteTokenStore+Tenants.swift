@@ -6,7 +6,7 @@ import TokendCore
 extension SQLiteTokenStore: TenantStore {
     package func insert(_ tenant: Tenant, activity: ActivityRecord) async throws {
         do {
-            try await write { db in
+            try await write(.createTenant) { db in
                 try db.execute(
                     sql: "INSERT INTO tenant (\(tenantColumns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
@@ -22,7 +22,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func tenant(id: TenantID) async throws -> Tenant? {
         let region = region
-        return try readOneStatement { db in
+        return try readOneStatement(.getTenant) { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(tenantColumns) FROM tenant WHERE id = ? AND deleted_at IS NULL"), arguments: [id.rawValue]
             ).map { try Tenant(row: $0, region: region) }
@@ -31,7 +31,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func tenants(of organization: OrganizationID) async throws -> [Tenant] {
         let region = region
-        return try readOneStatement { db in
+        return try readOneStatement(.listTenants) { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: "SELECT \(tenantColumns) FROM tenant WHERE org_id = ? AND deleted_at IS NULL ORDER BY created_at, id"),
@@ -42,7 +42,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func update(_ id: TenantID, _ change: @escaping @Sendable (Tenant) -> (Tenant, ActivityRecord)?) async throws -> Tenant? {
         let region = region
-        return try await write { db in
+        return try await write(.updateTenant) { db in
             guard
                 let current = try Row.fetchOne(
                     db, sql: "SELECT \(tenantColumns) FROM tenant WHERE id = ? AND deleted_at IS NULL", arguments: [id.rawValue]
@@ -58,7 +58,7 @@ extension SQLiteTokenStore: TenantStore {
     }
 
     package func delete(_ tenant: Tenant, at time: Timestamp, activity: ActivityRecord) async throws {
-        try await write { db in
+        try await write(.deleteTenant) { db in
             let project = tenant.projectID.rawValue
             try db.execute(
                 sql: "UPDATE tenant SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL",
@@ -73,7 +73,7 @@ extension SQLiteTokenStore: TenantStore {
         id: TokenID, of project: ProjectID, at time: Timestamp,
         activity: @escaping @Sendable (Token) -> ActivityRecord
     ) async throws -> Token? {
-        try await write { db in
+        try await write(.revokeKey) { db in
             guard let token = try self.fetchToken(id, db), token.projectID == project else { return nil }
             try Self.keepRevokedRows(where: "id = ?", [id.rawValue], at: time, db)
             try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id.rawValue])
@@ -84,7 +84,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func revokedKey(id: TokenID, of project: ProjectID) async throws -> TenantKey? {
         let region = region
-        return try readOneStatement { db in
+        return try readOneStatement(.revokedKey) { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(tokenColumns), revoked_at FROM revoked_key WHERE id = ? AND project_id = ?"),
                 arguments: [id.rawValue, project.rawValue]
@@ -96,7 +96,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func tokens(of project: ProjectID) async throws -> [Token] {
         let region = region
-        return try readOneStatement { db in
+        return try readOneStatement(.tenantTokens) { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE project_id = ? ORDER BY created_at, id"),
                 arguments: [project.rawValue]
@@ -142,7 +142,7 @@ extension SQLiteTokenStore: TenantStore {
             SELECT \(columns), tenant.id FROM activity JOIN tenant ON tenant.project_id = activity.project_id\(filter.clause)
             ORDER BY activity.at DESC, activity.id DESC LIMIT ?
             """
-        return try readOneStatement { db in
+        return try readOneStatement(.tenantActivity) { db in
             try Row.fetchAll(db, sql: sql, arguments: filter.arguments + [query.limit + 1]).map { row in
                 guard let tenant = TenantID(row[11] as String) else {
                     throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "tenant row holds a value tokend never writes")
@@ -153,7 +153,7 @@ extension SQLiteTokenStore: TenantStore {
     }
 
     package func traffic(of project: ProjectID, month: String) async throws -> Traffic {
-        try readOneStatement { db in
+        try readOneStatement(.traffic) { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT writes, reads, bytes_pushed, log_bytes_pushed FROM traffic WHERE project_id = ? AND month = ?"),
@@ -163,7 +163,7 @@ extension SQLiteTokenStore: TenantStore {
     }
 
     package func logBytesPushed(by organization: OrganizationID, month: String) async throws -> Int64 {
-        try readOneStatement { db in
+        try readOneStatement(.bytesPushed) { db in
             try Int64.fetchOne(
                 db.cachedStatement(
                     sql: """

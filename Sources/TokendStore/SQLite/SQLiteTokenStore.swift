@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metrics
 import TokendCore
 
 /// A region's tokens in one SQLite database: a WAL-mode `DatabasePool` on disk, or an
@@ -12,30 +13,38 @@ package final class SQLiteTokenStore: TokenStore {
     /// Hot reads' connections; see `ReadConnections`. File stores only, like `checkpointer`.
     private let readers: ReadConnections?
     private let checkpointer: BackgroundCheckpointer?
+    let metrics: StoreMetrics
 
-    /// Opens (creating if needed) the database file at `path` and migrates it.
-    package convenience init(region: RegionName, path: String) throws {
+    /// Opens (creating if needed) the database file at `path` and migrates it. `metrics`:
+    /// where its measurements go (`/metrics`); none by default.
+    package convenience init(region: RegionName, path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
+        let measured = StoreMetrics(region: region, factory: metrics)
         try self.init(
             region: region, database: DatabasePool(path: path, configuration: Self.configuration),
-            checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration)
+            checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration, metrics: measured), metrics: measured
         ) {
             try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
         }
     }
 
     /// A private in-memory database, for tests and `--ephemeral` servers: nothing is written to disk.
-    package static func inMemory(region: RegionName) throws -> SQLiteTokenStore {
-        try SQLiteTokenStore(region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil)
+    package static func inMemory(region: RegionName, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws
+        -> SQLiteTokenStore
+    {
+        try SQLiteTokenStore(
+            region: region, database: DatabaseQueue(configuration: configuration), checkpointer: nil,
+            metrics: StoreMetrics(region: region, factory: metrics))
     }
 
     private init(
-        region: RegionName, database: any DatabaseWriter, checkpointer: BackgroundCheckpointer?,
+        region: RegionName, database: any DatabaseWriter, checkpointer: BackgroundCheckpointer?, metrics: StoreMetrics,
         readers openReaders: () throws -> ReadConnections? = { nil }
     ) throws {
         self.region = region
         self.database = database
         self.checkpointer = checkpointer
-        self.writes = GroupCommit(database: database) { await checkpointer?.afterCommit(on: database) }
+        self.metrics = metrics
+        self.writes = GroupCommit(database: database, metrics: metrics) { await checkpointer?.afterCommit(on: database) }
         try TokenStoreMigrations.migrator.migrate(database)
         // Opened after the migrations: they read a schema that no longer changes.
         self.readers = try openReaders()
@@ -63,11 +72,11 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func insert(_ stored: StoredToken, activity: ActivityRecord, idempotency: IdempotencyRecord?) async throws {
-        try await write { db in try Self.insert(stored, activity: activity, idempotency: idempotency, db) }
+        try await write(.createToken) { db in try Self.insert(stored, activity: activity, idempotency: idempotency, db) }
     }
 
     package func idempotencyRecord(_ key: IdempotencyKey, since: Timestamp) async throws -> IdempotencyRecord? {
-        try readOneStatement { db in
+        try readOneStatement(.idempotencyRecord) { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT fingerprint, token_id, created_at FROM idempotency WHERE key = ? AND created_at >= ?"),
                 arguments: [key.rawValue, since.microsecondsSinceEpoch]
@@ -109,7 +118,7 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func token(id: TokenID) async throws -> Token? {
-        try readOneStatement { db in try self.fetchToken(id, db) }
+        try readOneStatement(.getToken) { db in try self.fetchToken(id, db) }
     }
 
     package func list(_ query: TokenListQuery) async throws -> TokenPage {
@@ -117,7 +126,7 @@ package final class SQLiteTokenStore: TokenStore {
         let region = region
         let (whereClause, arguments) = query.filterSQL
         let page = try page(
-            of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
+            .listTokens, of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
             counted: whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause,
             arguments: arguments, paging: query.paging
         ) { row in try Token(row: row, region: region) }
@@ -128,7 +137,7 @@ package final class SQLiteTokenStore: TokenStore {
         id: TokenID, visibleTo access: ProjectAccess,
         activity: @escaping @Sendable (Token) -> ActivityRecord
     ) async throws -> Token? {
-        try await write { db in
+        try await write(.deleteToken) { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
             try db.cachedStatement(sql: "DELETE FROM token WHERE id = ?").execute(arguments: [id.rawValue])
             try db.cachedStatement(sql: ActivityRecord.insertSQL).execute(arguments: activity(token).insertArguments)
@@ -140,7 +149,7 @@ package final class SQLiteTokenStore: TokenStore {
         id: TokenID, visibleTo access: ProjectAccess, to secret: SecretDigest, at time: Timestamp,
         previousValidUntil: Timestamp?, activity: @escaping @Sendable (Token) -> ActivityRecord
     ) async throws -> Token? {
-        try await write { db in
+        try await write(.rotateToken) { db in
             guard let token = try self.fetchToken(id, db), access.allows(token.projectID) else { return nil }
             try db.execute(
                 sql: """
@@ -161,7 +170,7 @@ package final class SQLiteTokenStore: TokenStore {
 
     package func credential(secretHash: [UInt8]) async throws -> Credential? {
         let hash = Data(secretHash)
-        return try readOneStatement { db in
+        return try readOneStatement(.credential) { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -189,7 +198,7 @@ package final class SQLiteTokenStore: TokenStore {
     package func recordVerifications(
         lastUsed: [TokenID: Timestamp], denials: [ActivityRecord], traffic: [ProjectID: Traffic], month: String
     ) async throws {
-        try await write { db in
+        try await write(.recordVerifications) { db in
             let raise = try db.makeStatement(
                 sql: """
                     UPDATE token SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)
@@ -223,7 +232,7 @@ package final class SQLiteTokenStore: TokenStore {
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let region = region
         let page = try page(
-            of: ActivityEvent.columns, from: "activity\(whereClause) ORDER BY id DESC",
+            .activity, of: ActivityEvent.columns, from: "activity\(whereClause) ORDER BY id DESC",
             counted: "SELECT COUNT(*) FROM activity" + whereClause,
             arguments: arguments, paging: query.paging
         ) { row in try ActivityEvent(row: row, region: region) }
@@ -231,7 +240,7 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func removeAll() async throws {
-        try await write { db in
+        try await write(.removeAll) { db in
             try db.execute(
                 sql:
                     "DELETE FROM token; DELETE FROM activity; DELETE FROM idempotency; DELETE FROM tenant; DELETE FROM revoked_key; DELETE FROM traffic"
@@ -240,11 +249,11 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     package func checkHealth() async throws {
-        _ = try readOneStatement { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try readOneStatement(.health) { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     package func close() async throws {
-        try await mapStorageErrors {
+        try await mapStorageErrors(.close) {
             try await checkpointer?.stop()
             try readers?.close()
             _ = try await database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
@@ -258,12 +267,12 @@ package final class SQLiteTokenStore: TokenStore {
     /// no row to carry it, so then the count and the page are read in one read transaction.
     /// Rows are decoded where the cursor stands, not copied first.
     private func page<Item>(
-        of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
+        _ operation: StoreOperation, of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
         paging: Paging, decode: @escaping (Row) throws -> Item
     ) throws -> (total: Int, items: [Item]) {
         let selectPage = "SELECT \(columns) FROM \(source) LIMIT ? OFFSET ?"
         if let offset = paging.offset {
-            let withTotal: (total: Int, items: [Item]) = try readOneStatement { db in
+            let withTotal: (total: Int, items: [Item]) = try readOneStatement(operation) { db in
                 var total = 0
                 var items: [Item] = []
                 let rows = try Row.fetchCursor(
@@ -277,7 +286,7 @@ package final class SQLiteTokenStore: TokenStore {
             }
             if !withTotal.items.isEmpty { return withTotal }
         }
-        return try read { db in
+        return try read(operation) { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = paging.offset, offset < total else { return (total, []) }
             let rows = try Row.fetchCursor(db.cachedStatement(sql: selectPage), arguments: arguments + [paging.pageSize, offset])
@@ -296,8 +305,8 @@ package final class SQLiteTokenStore: TokenStore {
     /// CPU-bound (index lookups in pages the OS has cached; WAL readers never wait for the
     /// writer), and the async API's hops to GRDB's dispatch queues and back cost more CPU
     /// than the read itself.
-    func read<Value>(_ body: (Database) throws -> Value) throws -> Value {
-        try mapStorageErrors {
+    func read<Value>(_ operation: StoreOperation, _ body: (Database) throws -> Value) throws -> Value {
+        try mapStorageErrors(operation) {
             if let readers, let value = try readers.read(isolated: true, body) { return value }
             return try database.read(body)
         }
@@ -305,28 +314,31 @@ package final class SQLiteTokenStore: TokenStore {
 
     /// A read of a single statement, which is consistent on its own: it skips the
     /// BEGIN/COMMIT that `read` wraps around several.
-    func readOneStatement<Value>(_ body: (Database) throws -> Value) throws -> Value {
-        try mapStorageErrors {
+    func readOneStatement<Value>(_ operation: StoreOperation, _ body: (Database) throws -> Value) throws -> Value {
+        try mapStorageErrors(operation) {
             if let readers, let value = try readers.read(isolated: false, body) { return value }
             return try database.unsafeRead(body)
         }
     }
 
-    func write<Value: Sendable>(_ body: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
-        try await mapStorageErrors { try await writes.write(body) }
+    func write<Value: Sendable>(_ operation: StoreOperation, _ body: @escaping @Sendable (Database) throws -> Value) async throws
+        -> Value
+    {
+        try await mapStorageErrors(operation) { try await writes.write(body) }
     }
 
-    private func mapStorageErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
+    /// Runs a store operation, measured, with storage trouble turned into contract errors.
+    func mapStorageErrors<Value>(_ operation: StoreOperation, _ body: () async throws -> Value) async throws -> Value {
         do {
-            return try await body()
+            return try await metrics.measure(operation, body)
         } catch {
             throw storageError(error)
         }
     }
 
-    private func mapStorageErrors<Value>(_ body: () throws -> Value) throws -> Value {
+    func mapStorageErrors<Value>(_ operation: StoreOperation, _ body: () throws -> Value) throws -> Value {
         do {
-            return try body()
+            return try metrics.measure(operation, body)
         } catch {
             throw storageError(error)
         }
