@@ -41,10 +41,14 @@ class EphemeralServe(ServeProcess):
 
     label = "serve-ephemeral"
 
+    def __init__(self, *args, extra: list[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra = list(extra)
+
     def command(self) -> list[str]:
         argv = super().command()
         at = argv.index("--data-dir")
-        return [*argv[:at], *argv[at + 2:], "--ephemeral"]
+        return [*argv[:at], *argv[at + 2:], "--ephemeral", *self.extra]
 
 
 @dataclass
@@ -113,6 +117,7 @@ class Bench:
         self.first_answer(data, largest)
         self.main_phase(data, largest)
         self.gateway_phase(data)
+        self.metrics_phase()
         self.ephemeral_phase()
         self.moto_phase()
         self.results["seconds"] = time.monotonic() - started
@@ -313,9 +318,37 @@ class Bench:
                                                connections=connections, duration=duration, headers=verify, watch=watch)
                         self.keep(f"gw_{op}_{via}{suffix}", run)
 
-    def ephemeral(self, name: str) -> EphemeralServe:
+    def ephemeral(self, name: str, extra: list[str] = ()) -> EphemeralServe:
         """`tokend serve --ephemeral` (not started yet), every region of regions/ in memory."""
-        return EphemeralServe(self.work, name, **self.server_options(name))
+        return EphemeralServe(self.work, name, extra=extra, **self.server_options(name))
+
+    def metrics_phase(self) -> None:
+        """What /metrics costs verify: two ephemeral servers, one with metrics (the default)
+        and one `--no-metrics`, each measured for its ping ceiling and a hot verify, in
+        alternating rounds. Both log requests and route the same; only the recording differs."""
+        log("== metrics: verify with and without /metrics, side by side")
+        with self.ephemeral("serve-metrics-on") as on, self.ephemeral("serve-metrics-off", ["--no-metrics"]) as off:
+            verify = {}
+            for server in (on, off):
+                client = Client(server.port)
+                token = client.json("POST", TOKENS, {"project_id": VERIFY_PROJECT, "name": "bench-metrics",
+                                                     "token_scopes": ["write_only_metrics"]})
+                verify[server] = [f"Authorization: Bearer {token['secret_key']}", f"X-Scope-OrgID: {VERIFY_PROJECT}",
+                                  "X-Tokend-Operation: metrics.push"]
+            status, _ = Client(off.port).request("GET", "/metrics", {})
+            if status != 404:
+                raise BenchError(f"--no-metrics server answered /metrics with {status}")
+            rounds: dict[str, list[Run]] = {key: [] for key in ("met_on_ping", "met_on_verify", "met_off_ping", "met_off_verify")}
+            for index in range(1, RATIO_ROUNDS + 1):
+                for name, server in (("on", on), ("off", off)):
+                    watch = {"server": server.pid}
+                    rounds[f"met_{name}_ping"].append(self.wrk.run(
+                        f"metrics {name}: ping, round {index}", server.port, "/_tokend/ping", watch=watch))
+                    rounds[f"met_{name}_verify"].append(self.wrk.run(
+                        f"metrics {name}: verify, round {index}", server.port, "/_tokend/verify", headers=verify[server],
+                        watch=watch))
+            for key, runs in rounds.items():
+                self.keep_median(key, runs)
 
     def make_tokens(self, port: int, project: str, count: int, prefix: str, clients: int = 4) -> None:
         """`count` tokens in `project`, POSTed by `clients` keep-alive connections (setup, not measured)."""

@@ -101,6 +101,11 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
             row(f"{op}, `tokend region` direct", f"gw_{op}_direct{suffix}", L, gw_ceiling)
             row(f"{op}, through `tokend gateway`", f"gw_{op}_gateway{suffix}", L, gw_ceiling,
                 f"{via['rps'] / direct['rps']:.2f}× direct req/s, p50 {via['p50_ms'] - direct['p50_ms']:+.2f} ms")
+    # /metrics' cost: two ephemeral servers, each against its own ceiling.
+    for name, label in (("on", "metrics on (default)"), ("off", "`--no-metrics`")):
+        own = runs[f"met_{name}_ping"]["rps"]
+        row(f"{label}: `GET /_tokend/ping` (its ceiling)", f"met_{name}_ping", "empty, in memory", own)
+        row(f"{label}: verify, valid token (hot)", f"met_{name}_verify", "empty, in memory", own)
     # The ephemeral server (`serve --ephemeral`): its own ceiling; the store is the restored snapshot.
     eph_ceiling = runs["eph_ping"]["rps"]
     E = f"{count(RESTORE_TOKENS)} in memory"
@@ -197,6 +202,11 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
                f"{via['rps'] / direct['rps']:.3f}× ({rate(via['rps'])} / {rate(direct['rps'])} req/s), "
                f"p50 {added:+.2f} ms ({ms(direct['p50_ms'])} → {ms(via['p50_ms'])}); "
                f"with 1 connection: p50 {v1['p50_ms'] - d1['p50_ms']:+.2f} ms")
+    with_metrics = runs["met_on_verify"]["rps"] / runs["met_on_ping"]["rps"]
+    without_metrics = runs["met_off_verify"]["rps"] / runs["met_off_ping"]["rps"]
+    target("verify × ceiling with /metrics within 5 % of `--no-metrics`", with_metrics >= 0.95 * without_metrics,
+           f"{with_metrics:.3f}× with, {without_metrics:.3f}× without ({with_metrics / without_metrics - 1:+.1%}); "
+           f"verify {rate(runs['met_on_verify']['rps'])} / {rate(runs['met_off_verify']['rps'])} req/s")
     target(f"first answer within 300 ms of start, store of {count(largest)}", first["get"]["median_ms"] < 300,
            f"{ms(first['get']['median_ms'])} (GET token), {ms(first['ping']['median_ms'])} (ping)")
     target("idle memory < 100 MB", memory["idle_bytes"] < 100e6,
