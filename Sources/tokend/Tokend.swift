@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TokendConfiguration
 import TokendCore
 
 @main
@@ -12,9 +13,17 @@ struct Tokend: AsyncParsableCommand {
         defaultSubcommand: Serve.self
     )
 
-    /// The command line, with the options `TOKEND_…` environment variables give (flags win).
+    /// The command line, with the options `TOKEND_…` variables and the `--config` file give
+    /// (flags win over variables, variables over the file). A wrong variable or file stops
+    /// tokend here, before anything is opened.
     static func main() async {
-        await main(
-            EnvironmentArguments.arguments(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+        let arguments: [String]
+        do {
+            arguments = try await ServingArguments.resolve(
+                Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        } catch {
+            exit(withError: error)
+        }
+        await main(arguments)
     }
 }
