@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 import TokendCore
 
 /// What a store does, as `/metrics` names it: one label value per store method.
@@ -13,10 +14,14 @@ enum StoreOperation: String, CaseIterable, Sendable {
 }
 
 /// A store's measurements: each operation's duration and errors, how many writes share a
-/// commit, how long commits and checkpoints take. Every handle is made when the store
-/// opens; recording one is an array index and an atomic add or a histogram's lock.
-struct StoreMetrics: Sendable {
-    private let durations: [Timer]
+/// commit, how long commits and checkpoints take. The error counters are made when the store
+/// opens (a first error then shows as a change from 0); an operation's duration histogram on
+/// its first use, so the exposition carries only operations that ran (26 histograms a region
+/// otherwise, most of a scrape). Recording is a lock and an atomic add or a histogram's lock.
+final class StoreMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let region: (String, String)
+    private let durations: Mutex<[StoreOperation: Timer]>
     private let errors: [Counter]
     private let batchSizes: Recorder
     private let commits: Timer
@@ -25,11 +30,9 @@ struct StoreMetrics: Sendable {
 
     init(region: RegionName, factory: any MetricsFactory) {
         let region = ("region", region.rawValue)
-        durations = StoreOperation.allCases.map { operation in
-            Timer(
-                label: "tokend_store_operation_duration_seconds", dimensions: [region, ("operation", operation.rawValue)],
-                preferredDisplayUnit: .seconds, factory: factory)
-        }
+        self.factory = factory
+        self.region = region
+        durations = Mutex([:])
         errors = StoreOperation.allCases.map { operation in
             Counter(label: "tokend_store_errors_total", dimensions: [region, ("operation", operation.rawValue)], factory: factory)
         }
@@ -47,7 +50,7 @@ struct StoreMetrics: Sendable {
     /// Runs `body`, recording its duration, and an error if it throws.
     func measure<Value>(_ operation: StoreOperation, _ body: () throws -> Value) rethrows -> Value {
         let started = ContinuousClock.now
-        defer { durations[operation.index].record(duration: ContinuousClock.now - started) }
+        defer { duration(of: operation).record(duration: ContinuousClock.now - started) }
         do {
             return try body()
         } catch {
@@ -58,12 +61,23 @@ struct StoreMetrics: Sendable {
 
     func measure<Value>(_ operation: StoreOperation, _ body: () async throws -> Value) async rethrows -> Value {
         let started = ContinuousClock.now
-        defer { durations[operation.index].record(duration: ContinuousClock.now - started) }
+        defer { duration(of: operation).record(duration: ContinuousClock.now - started) }
         do {
             return try await body()
         } catch {
             errors[operation.index].increment()
             throw error
+        }
+    }
+
+    private func duration(of operation: StoreOperation) -> Timer {
+        durations.withLock { made in
+            if let timer = made[operation] { return timer }
+            let timer = Timer(
+                label: "tokend_store_operation_duration_seconds", dimensions: [region, ("operation", operation.rawValue)],
+                preferredDisplayUnit: .seconds, factory: factory)
+            made[operation] = timer
+            return timer
         }
     }
 
