@@ -190,13 +190,16 @@ struct ServerOptions: ParsableArguments {
     /// nil with `--no-metrics`.
     func metricsExporter() -> MetricsExporter? { metrics ? MetricsExporter() : nil }
 
-    /// The server's logger. With `--log-format json` every logger of the process writes JSON
-    /// lines, the libraries' (Hummingbird's file middleware, say) as well: call it once.
+    /// With `--log-format json`, makes every logger of the process write JSON lines, the
+    /// libraries' (Hummingbird's file middleware, say) as well. Once per process: swift-log
+    /// refuses a second bootstrap.
+    func bootstrapLogging() {
+        guard logFormat == .json else { return }
+        LoggingSystem.bootstrap(
+            { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
+    }
+
     func logger() -> Logger {
-        if logFormat == .json {
-            LoggingSystem.bootstrap(
-                { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
-        }
         var logger = Logger(label: "tokend", metadataProvider: .requestID)
         logger.logLevel = logLevel
         return logger
@@ -210,6 +213,7 @@ extension ServerOptions {
         _ backends: [any RegionBackend], access: ManagementAccess, metrics: MetricsExporter?, definitions: [RegionDefinition] = [],
         portalKey: PortalKeyDefault = .random
     ) async throws {
+        bootstrapLogging()
         let logger = logger()
         logger.info(
             "serving",

@@ -102,6 +102,28 @@ import TokendStore
         }
     }
 
+    @Test func anEmptyPageIsOneListOperation() async throws {
+        try await withMetrics { client, _ in
+            #expect(try await client.count(region: "pl-waw") == 0)
+            let scraped = try await Scrape(client)
+            #expect(scraped["tokend_store_operation_duration_seconds_count", ["region": "pl-waw", "operation": "list_tokens"]] == 1)
+        }
+    }
+
+    @Test func aCallersMistakeIsNotAStoreError() async throws {
+        try await withMetrics { client, _ in
+            let notAStore = Data("not a database".utf8).base64EncodedString()
+            let answer = try await client.call(
+                .put, "/_tokend/state?region=fr-par", headers: [.contentType: "application/json"],
+                body: #"{"region": "fr-par", "image": "\#(notAStore)"}"#)
+            #expect(answer.status == .badRequest)
+            let scraped = try await Scrape(client)
+            // Timed, but not counted as the storage trouble tokend_store_errors_total alerts on.
+            #expect(scraped["tokend_store_operation_duration_seconds_count", ["region": "fr-par", "operation": "import_image"]] == 1)
+            #expect(scraped["tokend_store_errors_total", ["region": "fr-par", "operation": "import_image"]] == 0)
+        }
+    }
+
     @Test func theProcessIsDescribed() async throws {
         try await withMetrics { client, _ in
             let scraped = try await Scrape(client)

@@ -59,26 +59,26 @@ package final class TokenVerifier: Sendable {
     package func verify(_ request: VerifyRequest) async throws -> VerifiedAccess {
         let now = clock.now()
         guard let secret = request.secret else {
-            throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
+            throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), .malformed, at: now)
         }
         // An xScaler key names no region (its tenant does); a Cockpit secret must name this one.
         if XScalerKeyFormat.claims(secret) {
             guard XScalerKeyFormat.isWellFormed(secret) else {
-                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
+                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), .malformed, at: now)
             }
         } else {
             guard let parsed = SecretFormat.parse(secret) else {
-                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), "malformed", at: now)
+                throw deny(.authenticationDenied(method: .apiKey, reason: .invalidArgument), .malformed, at: now)
             }
             guard parsed.region == region else {
-                throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), "other_region", at: now)
+                throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), .otherRegion, at: now)
             }
         }
         let tenants: [String]
         do {
             tenants = try TenantIDs.parse(request.tenant)
         } catch {
-            throw deny(error, "tenant_header", at: now)
+            throw deny(error, .tenantHeader, at: now)
         }
 
         let hash = hasher.hash(secret)
@@ -91,50 +91,57 @@ package final class TokenVerifier: Sendable {
             metrics.cacheLookup(hit: false)
             // The lookup compares keyed hashes, never the secret itself: its timing tells an
             // attacker nothing about any secret.
-            guard let found = try await store.credential(secretHash: hash) else {
-                throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), "unknown", at: now)
+            let stored: Credential?
+            do {
+                stored = try await store.credential(secretHash: hash)
+            } catch {
+                metrics.answered(.unavailable)
+                throw error
+            }
+            guard let found = stored else {
+                throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), .unknown, at: now)
             }
             cache.remember(found, for: hash, readAt: generation)
             credential = found
         }
-        let denial = { (reason: String) in UsageLedger.Denial(tokenID: credential.tokenID, projectID: credential.projectID, reason: reason)
-        }
 
         if let validUntil = credential.validUntil, validUntil <= now {
-            throw deny(.authenticationDenied(method: .apiKey, reason: .expired), denial("expired"), at: now)
+            throw deny(.authenticationDenied(method: .apiKey, reason: .expired), .expired, of: credential, at: now)
         }
         // A tenant's project answers to its xScaler id and to its project id alike.
         guard tenants.allSatisfy({ $0 == credential.projectID.rawValue || $0 == credential.tenantID?.rawValue }) else {
             throw deny(
                 .permissionsDenied(action: request.operation?.description ?? "any", resource: "tenant \(tenants.joined(separator: "|"))"),
-                denial("tenant"), at: now)
+                .tenant, of: credential, at: now)
         }
         if credential.suspended {
             throw deny(
-                .permissionsDenied(action: request.operation?.description ?? "any", resource: "suspended tenant"), denial("suspended"),
+                .permissionsDenied(action: request.operation?.description ?? "any", resource: "suspended tenant"), .suspended,
+                of: credential,
                 at: now)
         }
         guard let operation = request.operation else {
             throw deny(
-                .permissionsDenied(action: "unknown operation", resource: "the original request's path"), denial("operation"), at: now)
+                .permissionsDenied(action: "unknown operation", resource: "the original request's path"), .operation, of: credential,
+                at: now)
         }
         guard let scope = operation.requiredScope, credential.scopes.contains(scope) else {
-            throw deny(.permissionsDenied(action: operation.description, resource: "token scopes"), denial("scope"), at: now)
+            throw deny(.permissionsDenied(action: operation.description, resource: "token scopes"), .scope, of: credential, at: now)
         }
         if let rate = limits.perToken, let retryAfter = limiter.admit(.token(credential.tokenID), rate: rate, at: now) {
             metrics.rateLimited(.token)
             throw deny(
                 .tooManyRequests(message: "rate limit of \(rate)/s for this token exceeded", retryAfterSeconds: retryAfter),
-                denial("rate_limited"), at: now)
+                .rateLimited, of: credential, at: now)
         }
         if let rate = limits.perTenant, let retryAfter = limiter.admit(.tenant(credential.projectID), rate: rate, at: now) {
             metrics.rateLimited(.tenant)
             throw deny(
                 .tooManyRequests(message: "rate limit of \(rate)/s for this tenant exceeded", retryAfterSeconds: retryAfter),
-                denial("rate_limited"), at: now)
+                .rateLimited, of: credential, at: now)
         }
         ledger.used(credential.tokenID, of: credential.projectID, for: operation, bytes: request.contentLength ?? 0, at: now)
-        metrics.answered("allowed")
+        metrics.answered(.allowed)
         return VerifiedAccess(
             tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope,
             tenant: credential.tenantID?.rawValue ?? credential.projectID.rawValue)
@@ -161,13 +168,12 @@ package final class TokenVerifier: Sendable {
         }
     }
 
-    private func deny(_ error: TokendError, _ reason: String, at now: Timestamp) -> TokendError {
-        deny(error, UsageLedger.Denial(tokenID: nil, projectID: nil, reason: reason), at: now)
-    }
-
-    private func deny(_ error: TokendError, _ denial: UsageLedger.Denial, at now: Timestamp) -> TokendError {
-        ledger.denied(denial, at: now)
-        metrics.answered(denial.reason)
+    /// Counts a refusal (in the region's usage, by the token's project when known, and in
+    /// `/metrics`) and returns its error.
+    private func deny(_ error: TokendError, _ outcome: VerifyOutcome, of credential: Credential? = nil, at now: Timestamp) -> TokendError {
+        ledger.denied(
+            UsageLedger.Denial(tokenID: credential?.tokenID, projectID: credential?.projectID, reason: outcome.rawValue), at: now)
+        metrics.answered(outcome)
         return error
     }
 }

@@ -1,17 +1,18 @@
 import CoreMetrics
 
+/// What a verify ends in: let through, or why it was refused, as a region's usage counts the
+/// refusal (`UsageLedger.Denial.reason`) and `/metrics` labels it; `unavailable` when the
+/// store could not be read.
+package enum VerifyOutcome: String, CaseIterable, Sendable {
+    case allowed, malformed, otherRegion = "other_region", tenantHeader = "tenant_header", unknown, expired, tenant, suspended
+    case operation, scope, rateLimited = "rate_limited", unavailable
+}
+
 /// Verify's counts for `/metrics`: every answer by its outcome, the credential cache's hits
 /// and misses, rate-limit refusals by what was limited. The handles are made once, when the
 /// region opens, so the hot path only adds one to a counter.
 struct VerifyMetrics: Sendable {
-    /// What a verify can end in: `allowed`, or the reason a refusal is counted under in the
-    /// region's usage (`UsageLedger.Denial.reason`).
-    static let outcomes = [
-        "allowed", "malformed", "other_region", "tenant_header", "unknown", "expired", "tenant", "suspended", "operation", "scope",
-        "rate_limited",
-    ]
-
-    private let byOutcome: [String: Counter]
+    private let byOutcome: [VerifyOutcome: Counter]
     private let cacheHits: Counter
     private let cacheMisses: Counter
     private let tokenRateLimited: Counter
@@ -19,9 +20,10 @@ struct VerifyMetrics: Sendable {
 
     init(region: RegionName, factory: any MetricsFactory) {
         let region = ("region", region.rawValue)
-        var byOutcome: [String: Counter] = [:]
-        for outcome in Self.outcomes {
-            byOutcome[outcome] = Counter(label: "tokend_verify_total", dimensions: [region, ("outcome", outcome)], factory: factory)
+        var byOutcome: [VerifyOutcome: Counter] = [:]
+        for outcome in VerifyOutcome.allCases {
+            byOutcome[outcome] = Counter(
+                label: "tokend_verify_total", dimensions: [region, ("outcome", outcome.rawValue)], factory: factory)
         }
         self.byOutcome = byOutcome
         cacheHits = Counter(label: "tokend_credential_cache_lookups_total", dimensions: [region, ("result", "hit")], factory: factory)
@@ -30,7 +32,7 @@ struct VerifyMetrics: Sendable {
         tenantRateLimited = Counter(label: "tokend_rate_limit_refusals_total", dimensions: [region, ("limit", "tenant")], factory: factory)
     }
 
-    func answered(_ outcome: String) { byOutcome[outcome]?.increment() }
+    func answered(_ outcome: VerifyOutcome) { byOutcome[outcome]?.increment() }
 
     func cacheLookup(hit: Bool) { (hit ? cacheHits : cacheMisses).increment() }
 

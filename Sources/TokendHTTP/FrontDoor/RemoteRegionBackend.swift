@@ -222,6 +222,9 @@ package final class RemoteRegionBackend: RegionBackend {
             throw failure(.timeout, unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), error)
         } catch let error as NIOTooManyBytesError {
             throw failure(.tooLarge, unavailable("its answer is over \(Self.answerBytes) bytes"), error)
+        } catch is CancellationError {
+            // The client went away: nothing is known of the region, so nothing is recorded.
+            throw unavailable("the request was cancelled")
         } catch {
             throw failure(.connection, unavailable("no complete HTTP answer from its server"), error)
         }

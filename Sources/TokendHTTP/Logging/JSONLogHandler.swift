@@ -46,6 +46,10 @@ package struct JSONLogHandler: LogHandler {
             json.field("level", event.level.rawValue)
             json.field("logger", label)
             json.field("message", event.message.description)
+            if let error = event.error {
+                json.field("error", "\(error)")
+                json.field("error_type", "\(type(of: error))")
+            }
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !Self.fixedKeys.contains(key) {
                 json.key(key)
                 json.metadataValue(value)
@@ -54,20 +58,37 @@ package struct JSONLogHandler: LogHandler {
         return json.bytes + [UInt8(ascii: "\n")]
     }
 
-    private static let fixedKeys: Set<String> = ["time", "level", "logger", "message"]
+    private static let fixedKeys: Set<String> = ["time", "level", "logger", "message", "error", "error_type"]
 
-    /// Whole lines, one at a time, so lines from concurrent requests never interleave.
-    private final class Output: Sendable {
-        private let lock = Mutex(())
-        private let sink: @Sendable ([UInt8]) -> Void
+    /// Where lines go. Each line is one write(2) of the whole line, unbuffered (a crash loses
+    /// no line already logged), so lines from concurrent requests and loggers never interleave
+    /// (a pipe keeps writes of up to 4 KiB whole; one lock for the process keeps longer ones
+    /// whole too).
+    private struct Output: Sendable {
+        let sink: @Sendable ([UInt8]) -> Void
 
         init(write: @escaping @Sendable ([UInt8]) -> Void) { sink = write }
 
-        func write(_ line: [UInt8]) { lock.withLock { _ in sink(line) } }
+        func write(_ line: [UInt8]) { sink(line) }
 
-        /// One write(2) per line: unbuffered, so a crash loses no line already logged.
+        private static let lock = Mutex(())
+
         static let standardError: @Sendable ([UInt8]) -> Void = { line in
-            line.withUnsafeBytes { bytes in _ = Glibc.write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+            lock.withLock { _ in
+                line.withUnsafeBytes { bytes in
+                    var written = 0
+                    while written < bytes.count {
+                        let result = Glibc.write(STDERR_FILENO, bytes.baseAddress! + written, bytes.count - written)
+                        if result > 0 {
+                            written += result
+                        } else if result < 0 && errno == EINTR {
+                            continue
+                        } else {
+                            return  // stderr closed or full and non-blocking: the line is lost, not the server
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -78,8 +99,9 @@ extension JSONWriter {
     fileprivate mutating func metadataValue(_ value: Logger.Metadata.Value) {
         switch value {
         case .string(let text): string(text)
-        case .stringConvertible(let number as Int): integer(number)
-        case .stringConvertible(let fraction as Double): number(fraction)
+        case .stringConvertible(let whole as any BinaryInteger):
+            if let fits = Int(exactly: whole) { integer(fits) } else { number(Double(whole)) }
+        case .stringConvertible(let fraction as any BinaryFloatingPoint) where Double(fraction).isFinite: number(Double(fraction))
         case .stringConvertible(let flag as Bool): boolean(flag)
         case .stringConvertible(let convertible): string(convertible.description)
         case .dictionary(let dictionary):

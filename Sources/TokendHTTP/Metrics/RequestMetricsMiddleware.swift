@@ -11,7 +11,7 @@ import TokendCore
 ///
 /// Not Hummingbird's `MetricsMiddleware`: that one records into the process-wide
 /// `MetricsSystem` and knows neither dialect nor region. Label values are bounded: routes
-/// are templates (`/cockpit/v1/regions/:region/tokens/:token_id`), never paths, and a region
+/// are templates (`/cockpit/v1/regions/fr-par/tokens/{token_id}`), never paths, and a region
 /// is one this server serves, else empty.
 struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = TokendRequestContext

@@ -270,9 +270,19 @@ package final class SQLiteTokenStore: TokenStore {
         _ operation: StoreOperation, of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
         paging: Paging, decode: @escaping (Row) throws -> Item
     ) throws -> (total: Int, items: [Item]) {
+        try metrics.measure(operation) {
+            try untimedPage(operation, of: columns, from: source, counted: countSQL, arguments: arguments, paging: paging, decode: decode)
+        }
+    }
+
+    /// The page itself, in reads its caller times as one operation (an empty page takes two).
+    private func untimedPage<Item>(
+        _ operation: StoreOperation, of columns: String, from source: String, counted countSQL: String, arguments: StatementArguments,
+        paging: Paging, decode: @escaping (Row) throws -> Item
+    ) throws -> (total: Int, items: [Item]) {
         let selectPage = "SELECT \(columns) FROM \(source) LIMIT ? OFFSET ?"
         if let offset = paging.offset {
-            let withTotal: (total: Int, items: [Item]) = try readOneStatement(operation) { db in
+            let withTotal: (total: Int, items: [Item]) = try readOneStatement(operation, timed: false) { db in
                 var total = 0
                 var items: [Item] = []
                 let rows = try Row.fetchCursor(
@@ -286,7 +296,7 @@ package final class SQLiteTokenStore: TokenStore {
             }
             if !withTotal.items.isEmpty { return withTotal }
         }
-        return try read(operation) { db in
+        return try read(operation, timed: false) { db in
             let total = try Int.fetchOne(db.cachedStatement(sql: countSQL), arguments: arguments) ?? 0
             guard let offset = paging.offset, offset < total else { return (total, []) }
             let rows = try Row.fetchCursor(db.cachedStatement(sql: selectPage), arguments: arguments + [paging.pageSize, offset])
@@ -305,8 +315,8 @@ package final class SQLiteTokenStore: TokenStore {
     /// CPU-bound (index lookups in pages the OS has cached; WAL readers never wait for the
     /// writer), and the async API's hops to GRDB's dispatch queues and back cost more CPU
     /// than the read itself.
-    func read<Value>(_ operation: StoreOperation, _ body: (Database) throws -> Value) throws -> Value {
-        try mapStorageErrors(operation) {
+    func read<Value>(_ operation: StoreOperation, timed: Bool = true, _ body: (Database) throws -> Value) throws -> Value {
+        try mapStorageErrors(operation, timed: timed) {
             if let readers, let value = try readers.read(isolated: true, body) { return value }
             return try database.read(body)
         }
@@ -314,8 +324,10 @@ package final class SQLiteTokenStore: TokenStore {
 
     /// A read of a single statement, which is consistent on its own: it skips the
     /// BEGIN/COMMIT that `read` wraps around several.
-    func readOneStatement<Value>(_ operation: StoreOperation, _ body: (Database) throws -> Value) throws -> Value {
-        try mapStorageErrors(operation) {
+    func readOneStatement<Value>(_ operation: StoreOperation, timed: Bool = true, _ body: (Database) throws -> Value) throws
+        -> Value
+    {
+        try mapStorageErrors(operation, timed: timed) {
             if let readers, let value = try readers.read(isolated: false, body) { return value }
             return try database.unsafeRead(body)
         }
@@ -327,27 +339,33 @@ package final class SQLiteTokenStore: TokenStore {
         try await mapStorageErrors(operation) { try await writes.write(body) }
     }
 
-    /// Runs a store operation, measured, with storage trouble turned into contract errors.
-    func mapStorageErrors<Value>(_ operation: StoreOperation, _ body: () async throws -> Value) async throws -> Value {
+    /// Runs a store operation, timed (unless `timed` is false: a part of one its caller
+    /// times), with storage trouble counted and turned into contract errors.
+    func mapStorageErrors<Value>(_ operation: StoreOperation, timed: Bool = true, _ body: () async throws -> Value) async throws
+        -> Value
+    {
         do {
-            return try await metrics.measure(operation, body)
+            return timed ? try await metrics.measure(operation, body) : try await body()
         } catch {
-            throw storageError(error)
+            throw storageError(error, in: operation)
         }
     }
 
-    func mapStorageErrors<Value>(_ operation: StoreOperation, _ body: () throws -> Value) throws -> Value {
+    func mapStorageErrors<Value>(_ operation: StoreOperation, timed: Bool = true, _ body: () throws -> Value) throws -> Value {
         do {
-            return try metrics.measure(operation, body)
+            return timed ? try metrics.measure(operation, body) : try body()
         } catch {
-            throw storageError(error)
+            throw storageError(error, in: operation)
         }
     }
 
     /// Storage trouble (a full or read-only disk, I/O errors, a locked file) becomes a
     /// contract error naming the region's store; anything else propagates as it is.
-    private func storageError(_ error: any Error) -> any Error {
-        guard let error = error as? DatabaseError, Self.unavailableCodes.contains(error.resultCode) else { return error }
+    private func storageError(_ error: any Error, in operation: StoreOperation) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        // A constraint is a caller's conflict (an id taken, say), answered as such by the caller.
+        if error.resultCode != .SQLITE_CONSTRAINT { metrics.failed(operation) }
+        guard Self.unavailableCodes.contains(error.resultCode) else { return error }
         return TokendError.unavailable(resource: "store", message: "the \(region) store cannot serve this request: \(error.resultCode)")
     }
 

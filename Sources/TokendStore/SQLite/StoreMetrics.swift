@@ -13,7 +13,7 @@ enum StoreOperation: String, CaseIterable, Sendable {
     case importImage = "import_image", close
 }
 
-/// A store's measurements: each operation's duration and errors, how many writes share a
+/// A store's measurements: each operation's duration and storage errors, how many writes share a
 /// commit, how long commits and checkpoints take. The error counters are made when the store
 /// opens (a first error then shows as a change from 0); an operation's duration histogram on
 /// its first use, so the exposition carries only operations that ran (26 histograms a region
@@ -47,28 +47,22 @@ final class StoreMetrics: Sendable {
             factory: factory)
     }
 
-    /// Runs `body`, recording its duration, and an error if it throws.
+    /// Runs `body`, recording its duration.
     func measure<Value>(_ operation: StoreOperation, _ body: () throws -> Value) rethrows -> Value {
         let started = ContinuousClock.now
         defer { duration(of: operation).record(duration: ContinuousClock.now - started) }
-        do {
-            return try body()
-        } catch {
-            errors[operation.index].increment()
-            throw error
-        }
+        return try body()
     }
 
     func measure<Value>(_ operation: StoreOperation, _ body: () async throws -> Value) async rethrows -> Value {
         let started = ContinuousClock.now
         defer { duration(of: operation).record(duration: ContinuousClock.now - started) }
-        do {
-            return try await body()
-        } catch {
-            errors[operation.index].increment()
-            throw error
-        }
+        return try await body()
     }
+
+    /// Storage trouble in `operation` (what `tokend_store_errors_total` counts and its alert
+    /// pages on): not a caller's mistake such as a conflicting id or an image that is no store.
+    func failed(_ operation: StoreOperation) { errors[operation.index].increment() }
 
     private func duration(of operation: StoreOperation) -> Timer {
         durations.withLock { made in
