@@ -24,6 +24,11 @@ struct Fill: AsyncParsableCommand {
 
     func validate() throws {
         guard !options.ephemeral else { throw ValidationError("fill writes a store to keep: --ephemeral would throw it away") }
+        // Serving options fill shares through ServerOptions but has no use for: refused, not ignored.
+        guard options.configFile == nil else { throw ValidationError("fill reads no --config file: give its options as flags") }
+        guard options.logFormat == .text, options.metrics else {
+            throw ValidationError("--log-format and --no-metrics are for serving commands: fill serves nothing")
+        }
         guard RegionName(region) != nil else { throw ValidationError("--region must be \(RegionName.shapeDescription)") }
         guard tokens > 0, (1...100_000).contains(projects), (1...10_000).contains(concurrency) else {
             throw ValidationError("--tokens must be positive, --projects 1 to 100000, --concurrency 1 to 10000")
