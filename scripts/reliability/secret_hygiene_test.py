@@ -7,6 +7,7 @@ prefix. The display prefix itself is expected in the db: finding it there shows 
 
 from __future__ import annotations
 
+import json
 import stat
 import time
 import uuid
@@ -54,9 +55,9 @@ def files_of(server) -> dict[str, bytes]:
     return files
 
 
-@pytest.mark.parametrize("level", ["debug", "trace"])
-def test_no_secret_on_disk_or_in_the_log(serve, profile, figures, level):
-    server = serve(f"hygiene-{level}", log_level=level)
+@pytest.mark.parametrize("level,log_format", [("debug", "text"), ("trace", "text"), ("debug", "json")])
+def test_no_secret_on_disk_or_in_the_log(serve, profile, figures, level, log_format):
+    server = serve(f"hygiene-{level}-{log_format}", log_level=level, extra=["--log-format", log_format])
     api = Api(server.port, MANAGEMENT_KEY)
     secrets = issue_and_use(api, str(uuid.uuid4()), profile.hygiene_tokens)
     time.sleep(USAGE_FLUSH_WAIT_S)
@@ -66,6 +67,12 @@ def test_no_secret_on_disk_or_in_the_log(serve, profile, figures, level):
     stores = [name for name in files if ".sqlite" in name]
     assert len(stores) >= 3 and any(name.endswith("hash.key") for name in files), sorted(files)
     assert len(files["log"]) > 1000 and b"token created" in files["log"], "the log is not at debug level"
+    if log_format == "json":
+        # Every line tokend logged is one JSON object (the libraries' lines too). The harness's
+        # own "--- starting" lines and the URL line (standard output) share the file.
+        lines = [line for line in files["log"].decode().splitlines()
+                 if not line.startswith("--- ") and not line.startswith("http://")]
+        assert len(lines) > 10 and all(isinstance(json.loads(line), dict) for line in lines)
     found = []
     for secret in secrets:
         hidden = secret[SECRET_DISPLAY_PREFIX_CHARS:]  # the part no file may hold, even without its prefix
@@ -75,7 +82,7 @@ def test_no_secret_on_disk_or_in_the_log(serve, profile, figures, level):
     found += [f"the management key in {name}" for name, content in files.items() if MANAGEMENT_KEY[8:].encode() in content]
     prefixes_in_db = sum(1 for s in secrets if any(s[:SECRET_DISPLAY_PREFIX_CHARS].encode() in files[n] for n in stores))
     hash_key = next(path for path in server.data_dir.rglob("hash.key"))
-    figures("secret hygiene", f"log level {level}: {len(secrets)} secrets issued and used, {len(files)} files scanned "
+    figures("secret hygiene", f"log level {level}, {log_format}: {len(secrets)} secrets issued and used, {len(files)} files scanned "
             f"({sum(map(len, files.values())) // 1024} KiB, log {len(files['log']) // 1024} KiB): {len(found)} found; "
             f"display prefixes found in the db (control): {prefixes_in_db}")
     assert not found, f"{len(found)} secrets on disk or in the log: {found[:10]}"
