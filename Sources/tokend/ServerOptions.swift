@@ -190,13 +190,18 @@ struct ServerOptions: ParsableArguments {
     /// nil with `--no-metrics`.
     func metricsExporter() -> MetricsExporter? { metrics ? MetricsExporter() : nil }
 
-    /// With `--log-format json`, makes every logger of the process write JSON lines, the
-    /// libraries' (Hummingbird's file middleware, say) as well. Once per process: swift-log
-    /// refuses a second bootstrap.
+    /// Makes every logger of the process, the libraries' (Hummingbird's file middleware, say)
+    /// as well, write `--log-format`'s lines. Once per process: swift-log refuses a second
+    /// bootstrap.
     func bootstrapLogging() {
-        guard logFormat == .json else { return }
-        LoggingSystem.bootstrap(
-            { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
+        switch logFormat {
+        case .text:
+            LoggingSystem.bootstrap(
+                { label, provider in TextLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
+        case .json:
+            LoggingSystem.bootstrap(
+                { label, provider in JSONLogHandler(label: label, metadataProvider: provider) }, metadataProvider: .requestID)
+        }
     }
 
     func logger() -> Logger {

@@ -32,6 +32,7 @@ from .wrk import Run, Wrk
 READY_TIMEOUT_S = 120.0       # a release server on a store of 1,000,000 tokens answers within a second
 SERVER_STOP_TIMEOUT_S = 10.0  # SIGTERM, then SIGKILL
 RESTORE_ROUNDS = 7            # timed restores of the 10,000-token snapshot: median, min, max
+METRICS_ROUNDS = 5            # alternating rounds of the servers with and without /metrics
 
 
 class EphemeralServe(ServeProcess):
@@ -339,7 +340,7 @@ class Bench:
             if status != 404:
                 raise BenchError(f"--no-metrics server answered /metrics with {status}")
             rounds: dict[str, list[Run]] = {key: [] for key in ("met_on_ping", "met_on_verify", "met_off_ping", "met_off_verify")}
-            for index in range(1, RATIO_ROUNDS + 1):
+            for index in range(1, METRICS_ROUNDS + 1):
                 for name, server in (("on", on), ("off", off)):
                     watch = {"server": server.pid}
                     rounds[f"met_{name}_ping"].append(self.wrk.run(
@@ -349,6 +350,10 @@ class Bench:
                         watch=watch))
             for key, runs in rounds.items():
                 self.keep_median(key, runs)
+            # Server CPU per request, the least of the rounds: another process on the machine can
+            # only add to it (cache misses, a slower core), so the least is the closest to the cost.
+            self.results["figures"]["metrics_cpu_us"] = {
+                key: min(run.cpu.get("server", 0) * 1e6 / run.rps for run in runs if run.rps) for key, runs in rounds.items()}
 
     def make_tokens(self, port: int, project: str, count: int, prefix: str, clients: int = 4) -> None:
         """`count` tokens in `project`, POSTed by `clients` keep-alive connections (setup, not measured)."""

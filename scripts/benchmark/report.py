@@ -202,6 +202,11 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
                f"{via['rps'] / direct['rps']:.3f}× ({rate(via['rps'])} / {rate(direct['rps'])} req/s), "
                f"p50 {added:+.2f} ms ({ms(direct['p50_ms'])} → {ms(via['p50_ms'])}); "
                f"with 1 connection: p50 {v1['p50_ms'] - d1['p50_ms']:+.2f} ms")
+    cpu = figures["metrics_cpu_us"]
+    target("server CPU per verify with /metrics ≤ 1.05× `--no-metrics` (least of the rounds)",
+           cpu["met_on_verify"] <= 1.05 * cpu["met_off_verify"],
+           f"{cpu['met_on_verify']:.1f} µs with, {cpu['met_off_verify']:.1f} µs without "
+           f"({cpu['met_on_verify'] / cpu['met_off_verify'] - 1:+.1%}); ping {cpu['met_on_ping']:.1f} / {cpu['met_off_ping']:.1f} µs")
     with_metrics = runs["met_on_verify"]["rps"] / runs["met_on_ping"]["rps"]
     without_metrics = runs["met_off_verify"]["rps"] / runs["met_off_ping"]["rps"]
     target("verify × ceiling with /metrics within 5 % of `--no-metrics`", with_metrics >= 0.95 * without_metrics,

@@ -16,13 +16,13 @@ package struct JSONLogHandler: LogHandler {
     package var metadata: Logger.Metadata = [:]
     package var metadataProvider: Logger.MetadataProvider?
     private let label: String
-    private let output: Output
+    private let output: LogLineOutput
 
     /// `write`: where each finished line goes (standard error unless a test says otherwise).
     package init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.label = label
         self.metadataProvider = metadataProvider
-        self.output = Output(write: write ?? Output.standardError)
+        self.output = LogLineOutput(write: write)
     }
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -59,38 +59,6 @@ package struct JSONLogHandler: LogHandler {
     }
 
     private static let fixedKeys: Set<String> = ["time", "level", "logger", "message", "error", "error_type"]
-
-    /// Where lines go. Each line is one write(2) of the whole line, unbuffered (a crash loses
-    /// no line already logged), so lines from concurrent requests and loggers never interleave
-    /// (a pipe keeps writes of up to 4 KiB whole; one lock for the process keeps longer ones
-    /// whole too).
-    private struct Output: Sendable {
-        let sink: @Sendable ([UInt8]) -> Void
-
-        init(write: @escaping @Sendable ([UInt8]) -> Void) { sink = write }
-
-        func write(_ line: [UInt8]) { sink(line) }
-
-        private static let lock = Mutex(())
-
-        static let standardError: @Sendable ([UInt8]) -> Void = { line in
-            lock.withLock { _ in
-                line.withUnsafeBytes { bytes in
-                    var written = 0
-                    while written < bytes.count {
-                        let result = Glibc.write(STDERR_FILENO, bytes.baseAddress! + written, bytes.count - written)
-                        if result > 0 {
-                            written += result
-                        } else if result < 0 && errno == EINTR {
-                            continue
-                        } else {
-                            return  // stderr closed or full and non-blocking: the line is lost, not the server
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 extension JSONWriter {
