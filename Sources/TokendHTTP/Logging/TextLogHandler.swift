@@ -4,8 +4,8 @@ import TokendCore
 /// `--log-format text` (the default): swift-log's `StreamLogHandler` line,
 /// `<time> <level> <label>: <key=value …> [<source>] <message>`, with its metadata rendered
 /// when a line is logged. `StreamLogHandler` renders it whenever it is set, and Hummingbird
-/// sets `hb.request.id` on every request's logger: that rendering was 7 % of a verify's CPU,
-/// logged or not (perf, cpu-clock, 2026-12-02).
+/// sets `hb.request.id` on every request's logger: the setter took 2.9 % of a verify's CPU,
+/// logged or not, and 0.9 % with this handler (perf, cpu-clock, 2026-12-02; BENCHMARKS.md).
 package struct TextLogHandler: LogHandler {
     package var logLevel: Logger.Level = .info
     package var metadata: Logger.Metadata = [:]
