@@ -27,7 +27,7 @@ struct FakeCloudMiddleware: RouterMiddleware {
 
     private func answer(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard fakeCloud.faults.isArmed else { return try await next(request, context) }
-        let classified = RequestClassifier.classify(request)
+        let classified = RequestClassifier.classify(method: request.method, path: request.uri.path, verifyRegion: context.verifyRegion)
         switch fakeCloud.faults.effect(for: classified) {
         case nil:
             return try await next(request, context)
@@ -49,7 +49,7 @@ struct FakeCloudMiddleware: RouterMiddleware {
     private func record(_ request: Request, status: Int, since started: ContinuousClock.Instant, context: Context) {
         fakeCloud.journal.record(
             RequestJournal.Entry(
-                at: .now(), method: request.method, path: request.uri.path, verifyRegion: RequestClassifier.verifyRegion(of: request),
+                at: .now(), method: request.method, path: request.uri.path, verifyRegion: context.verifyRegion,
                 status: status, durationMicroseconds: (ContinuousClock.now - started).microseconds, requestID: context.requestID))
     }
 

@@ -6,10 +6,6 @@ import TokendCore
 /// dialect, the region its path or secret names, and the operation, as fault rules and the
 /// request journal speak of them.
 enum RequestClassifier {
-    static func classify(_ request: Request) -> ClassifiedRequest {
-        classify(method: request.method, path: request.uri.path, verifyRegion: verifyRegion(of: request))
-    }
-
     /// For a verify, the region its secret's hint names (an xScaler key names none).
     static func verifyRegion(of request: Request) -> RegionName? {
         guard request.uri.path == "/_tokend/verify" else { return nil }

@@ -79,7 +79,7 @@ package struct FrontDoor: Sendable {
     func routeVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let secret = BearerSecret.presented(in: request)
         if let secret, XScalerKeyFormat.claims(secret) { return try await routeKeyVerify(request, context: context) }
-        guard let secret, let region = SecretFormat.region(of: secret) else {
+        guard let secret, let region = context.verifyRegion ?? SecretFormat.region(of: secret) else {
             return VerifyMode(request).refusal(.authenticationDenied(method: .apiKey, reason: .invalidArgument))
         }
         guard let backend = backends[region] else {

@@ -20,6 +20,8 @@ struct RequestMetricsMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        var context = context
+        context.verifyRegion = RequestClassifier.verifyRegion(of: request)
         let status: Int
         do {
             let response = try await next(request, context)
@@ -55,7 +57,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     /// verify, the region its secret's hint names; a served one only.
     private func region(of request: Request, context: Context) -> RegionName? {
         let named =
-            context.parameters.get("region").flatMap { RegionName(String($0)) } ?? RequestClassifier.verifyRegion(of: request)
+            context.parameters.get("region").flatMap { RegionName(String($0)) } ?? context.verifyRegion
         return named.flatMap { servedRegions.contains($0) ? $0 : nil }
     }
 }
