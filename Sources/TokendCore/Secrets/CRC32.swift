@@ -4,12 +4,12 @@
 /// Not kept for speed: zlib's `crc32` is a little faster (114 against 127 ns for a 58-byte
 /// secret, measured 2026-12-01), but would bring a system library target and a -dev package
 /// to the build for 13 ns on a path whose HMAC costs far more. Kept for having no dependency.
-enum CRC32 {
+package enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { index in
         (0..<8).reduce(UInt32(index)) { crc, _ in crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
     }
 
-    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+    package static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
         ~bytes.reduce(~UInt32(0)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     }
 

@@ -30,8 +30,10 @@ package enum XScalerKeyFormat {
         return checksumDigits(of: bytes[..<(length - checksumLength)]).elementsEqual(bytes.suffix(checksumLength))
     }
 
-    /// Whether a presented secret claims to be an xScaler key at all (what routes it).
-    package static func claims(_ secret: some StringProtocol) -> Bool { secret.hasPrefix(prefix) }
+    /// Whether a presented secret claims to be an xScaler key at all (what routes it). Its
+    /// bytes, as `isWellFormed` reads them: the characters' `hasPrefix` said no to `xag_` and a
+    /// combining mark, which joins the `_` into another character (found by FuzzSecret).
+    package static func claims(_ secret: some StringProtocol) -> Bool { secret.utf8.starts(with: prefix.utf8) }
 
     package static func displayPrefix(of key: String) -> String { String(key.prefix(displayPrefixLength)) }
 

@@ -29,7 +29,8 @@ package enum TenantFields {
         }
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
             let expected = known.isEmpty ? "this request takes no fields" : "known: " + known.sorted().joined(separator: ", ")
-            throw .invalidArgument(unknown, .unknown, "unknown field '\(unknown.prefix(64))'; \(expected)")
+            // A field named "" is the body's problem: an empty argument_name would name nothing.
+            throw .invalidArgument(unknown.isEmpty ? "body" : unknown, .unknown, "unknown field '\(unknown.prefix(64))'; \(expected)")
         }
         return fields
     }

@@ -28,7 +28,9 @@ package struct KeyID: Sendable, Hashable, CustomStringConvertible {
     /// Parses a key id of a path; anything else is "not found", like an unknown key.
     package static func parse(_ text: String) throws(TokendError) -> KeyID {
         let digits = text.dropFirst(prefix.count)
-        guard text.hasPrefix(prefix), digits.utf8.count == 32 else {
+        // Hex digits are checked before the dashes go in: their positions count characters,
+        // and 32 bytes of other characters are fewer than 32 (`key_` and 16 `é` trapped here).
+        guard text.hasPrefix(prefix), digits.utf8.count == 32, digits.utf8.allSatisfy(\.isLowercaseHexDigit) else {
             throw .notFound(resource: "key", resourceID: String(text.prefix(64)))
         }
         var uuid = String(digits)
@@ -41,6 +43,10 @@ package struct KeyID: Sendable, Hashable, CustomStringConvertible {
 
     package var rawValue: String { Self.prefix + tokenID.rawValue.filter { $0 != "-" } }
     package var description: String { rawValue }
+}
+
+extension UInt8 {
+    fileprivate var isLowercaseHexDigit: Bool { isASCIIDigit || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self) }
 }
 
 /// xScaler's three scopes, each a set of the core's fine scopes for all three signals.

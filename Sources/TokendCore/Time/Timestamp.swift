@@ -114,8 +114,9 @@ extension Timestamp {
         gmtime_r(&time, &check)
         guard Int(check.tm_mday) == day, Int(check.tm_mon) == month - 1, Int(check.tm_year) == year - 1900 else { return nil }
         local -= Int64(offsetSeconds)
-        // Years past 9999 (in UTC) cannot be written back as RFC 3339.
-        guard local < 253_402_300_800 else { return nil }
+        // Years before 0000 or past 9999 (in UTC) cannot be written back as RFC 3339: a
+        // time like `0000-01-01T00:00:00+00:01` parsed, then trapped when written.
+        guard (-62_167_219_200..<253_402_300_800).contains(local) else { return nil }
         self.init(microsecondsSinceEpoch: local * 1_000_000 + Int64(micros))
     }
 

@@ -12,17 +12,32 @@ extension DataOperation {
     /// its own request fail, never widen it. Nil when no source says, or one names a path
     /// we do not know.
     static func of(_ request: Request, query: FlatDictionary<Substring, Substring>) throws(TokendError) -> DataOperation? {
+        try of(
+            explicit: [query["operation"].map(String.init), request.headers[.tokendOperation]],
+            originals: [
+                (request.headers[.originalURI], request.headers[.originalMethod]),
+                (request.headers[.forwardedURI], request.headers[.forwardedMethod]),
+            ],
+            method: request.method.rawValue)
+    }
+
+    /// The same, from the sources' values: `explicit` the query argument and the header,
+    /// `originals` each proxy's URI and method, `method` the request's own.
+    package static func of(explicit: [String?], originals: [(uri: String?, method: String?)], method: String) throws(TokendError)
+        -> DataOperation?
+    {
         var found: [DataOperation?] = []
-        for explicit in [query["operation"].map(String.init), request.headers[.tokendOperation]] {
+        for explicit in explicit {
             guard let explicit else { continue }
-            guard let operation = DataOperation(explicit) else {
+            // Only the canonical spelling: DataOperation's reading also takes `..logs.query`.
+            guard let operation = DataOperation(explicit), operation.description == explicit else {
                 throw .invalidArgument("operation", .format, "operation must be <metrics|logs|traces>.<push|query|rules|alerts>")
             }
             found.append(operation)
         }
-        for (uri, method) in [(HTTPField.Name.originalURI, HTTPField.Name.originalMethod), (.forwardedURI, .forwardedMethod)] {
-            guard let path = request.headers[uri] else { continue }
-            found.append(DataOperation(method: (request.headers[method] ?? request.method.rawValue).uppercased(), path: path))
+        for original in originals {
+            guard let path = original.uri else { continue }
+            found.append(DataOperation(method: (original.method ?? method).uppercased(), path: path))
         }
         guard let first = found.first else { return nil }
         guard found.allSatisfy({ $0 == first }) else {

@@ -18,13 +18,7 @@ extension Request {
     func optionalJSONBody() async throws -> JSONValue? {
         let buffer = try await body.collect(upTo: RequestLimits.bodyBytes)
         guard buffer.readableBytes > 0 else { return nil }
-        let bytes = Array(buffer.readableBytesView)
-        try JSONShape.check(bytes)
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw TokendError.invalidArgument("body", .format, "the request body is not valid JSON (UTF-8)")
-        }
+        return try JSONShape.decode(Array(buffer.readableBytesView))
     }
 }
 
@@ -37,11 +31,21 @@ extension Request {
 ///   front of us might keep the other: both must read a body the same way);
 /// - a comma before a closing bracket, which RFC 8259 does not allow and Foundation's
 ///   decoder lets through.
-enum JSONShape {
+package enum JSONShape {
     private struct Container {
         let isObject: Bool
         var expectingKey: Bool
         var keys: Set<String> = []
+    }
+
+    /// A body's bytes as a JSON document, checked first: how every request body is read.
+    package static func decode(_ bytes: [UInt8]) throws(TokendError) -> JSONValue {
+        try check(bytes)
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw TokendError.invalidArgument("body", .format, "the request body is not valid JSON (UTF-8)")
+        }
     }
 
     static func check(_ bytes: [UInt8]) throws(TokendError) {
