@@ -9,12 +9,12 @@ before it serves, with a message naming the key, file or variable.
 import json
 import os
 import subprocess
-import threading
 import uuid
 
 import pytest
 import requests
 
+from ephemeral_test import first_line
 from harness import binary_path, free_port
 
 START_TIMEOUT_S = 30
@@ -34,15 +34,7 @@ def start(folder, arguments, env=None):
 
 def url_of(process, folder):
     """The URL line, waited for at most START_TIMEOUT_S; the log if it does not come."""
-    line = []
-    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(START_TIMEOUT_S)
-    url = line[0].strip() if line else ""
-    if not url.startswith("http://127.0.0.1:"):
-        process.kill()
-        pytest.fail(f"no URL line within {START_TIMEOUT_S} s (got {url!r}); log:\n{(folder / 'tokend.log').read_text()}")
-    return url
+    return first_line(process, folder / "tokend.log")
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ import TokendCore
                 "region": "nl-ams", "attempts": .stringConvertible(3), "ratio": .stringConvertible(0.5),
                 "nested": ["a": ["x", "y"]], "quote": "say \"hi\"\n",
             ], source: "test", file: #fileID, function: #function, line: #line)
-        let line = String(decoding: JSONLogHandler.line(event, label: "tokend", fields: event.metadata ?? [:]), as: UTF8.self)
+        let line = String(decoding: JSONLogLine.line(event, label: "tokend", fields: event.metadata ?? [:]), as: UTF8.self)
         #expect(line.hasSuffix("}\n"))
         #expect(line.hasPrefix(#"{"time":""#))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -1,45 +1,15 @@
 import Logging
-import Synchronization
 import TokendCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// `--log-format json`: one JSON object per line on standard error, for log shippers
-/// (Loki, Vector, Fluent Bit): `time`, `level`, `message`, then the line's metadata as
-/// fields (`request_id`, `dialect`, `region`, `route`, `status`, `duration_ms`, …), numbers
-/// logged as numbers staying numbers. swift-log
-/// ships only a text handler, and no JSON one is in the package mirror.
-package struct JSONLogHandler: LogHandler {
-    package var logLevel: Logger.Level = .info
-    package var metadata: Logger.Metadata = [:]
-    package var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let output: LogLineOutput
-
-    /// `write`: where each finished line goes (standard error unless a test says otherwise).
-    package init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: (@Sendable ([UInt8]) -> Void)? = nil) {
-        self.label = label
-        self.metadataProvider = metadataProvider
-        self.output = LogLineOutput(write: write)
-    }
-
-    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    package func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, provided in provided } }
-        if let given = event.metadata { fields.merge(given) { _, given in given } }
-        output.write(Self.line(event, label: label, fields: fields))
-    }
-
+/// `--log-format json`: one JSON object per line, for log shippers (Loki, Vector, Fluent
+/// Bit): `time`, `level`, `logger`, `message`, an event's `error` and `error_type`, then the
+/// metadata as fields (`request_id`, `dialect`, `region`, `route`, `status`, `duration_ms`, …),
+/// numbers staying numbers. swift-log ships only a text handler, and no JSON one is in the
+/// package mirror.
+package enum JSONLogLine: LogLineFormat {
     /// The line for one event: fixed keys first, then the metadata in key order, so two runs
     /// print the same line for the same event.
-    static func line(_ event: LogEvent, label: String, fields: Logger.Metadata) -> [UInt8] {
+    package static func line(_ event: LogEvent, label: String, fields: Logger.Metadata) -> [UInt8] {
         var json = JSONWriter()
         json.object { json in
             json.field("time", Timestamp.now().rfc3339)
