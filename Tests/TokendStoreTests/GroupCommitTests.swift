@@ -94,10 +94,13 @@ import TokendCore
         try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
         let metrics = StoreMetrics(region: RegionName("fr-par")!, factory: NOOPMetricsHandler.instance)
         let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, metrics: metrics, restartPages: 64)
-        let writes = GroupCommit(database: pool, metrics: metrics) { await checkpointer.afterCommit(on: pool) }
+        let writes = GroupCommit(metrics: metrics, commit: SQLiteTokenStore.committing(on: pool)) {
+            await checkpointer.afterCommit(on: pool)
+        }
         // 2,000 pages of log without the checkpointer; with it, the log starts over past 64.
         for _ in 0..<2_000 {
-            try await writes.write { db in try db.execute(sql: "INSERT INTO page (body) VALUES (zeroblob(4000))") }
+            _ = try await writes.write(
+                { db in try db.execute(sql: "INSERT INTO page (body) VALUES (zeroblob(4000))") }, answering: Void.self)
         }
         try await checkpointer.stop()
         let probe = try DatabaseQueue(path: path)

@@ -106,37 +106,7 @@ extension SQLiteTokenStore: TenantStore {
 
     package func activity(_ query: TenantActivityQuery) async throws -> [TenantEvent] {
         let region = region
-        var filter = SQLFilter()
-        filter.add("tenant.org_id = ?", [query.organization.rawValue])
-        // Data-plane refusals are the Cockpit face's counters, not portal events.
-        filter.add("activity.kind != ?", [ActivityKind.denied.rawValue])
-        if let kind = query.kind { filter.add("activity.kind = ?", [kind.rawValue]) }
-        if let tenant = query.tenant { filter.add("tenant.id = ?", [tenant.rawValue]) }
-        if let text = query.text, !text.isEmpty {
-            let pattern = "%" + text.replacing("\\", with: "\\\\").replacing("%", with: "\\%").replacing("_", with: "\\_") + "%"
-            // The summary is written when an event is shown; its words are the kind's.
-            let kinds = ActivityKind.allCases.filter { "\($0.subject) \($0.verb)".lowercased().contains(text.lowercased()) }
-            var kindValues: StatementArguments = []
-            for kind in kinds { kindValues += [kind.rawValue] }
-            let byKind =
-                kinds.isEmpty ? "" : " OR activity.kind IN (" + Array(repeating: "?", count: kinds.count).joined(separator: ",") + ")"
-            filter.add(
-                """
-                (tenant.id LIKE ?1 ESCAPE '\\' OR ('key_' || replace(activity.token_id, '-', '')) LIKE ?1 ESCAPE '\\'
-                 OR activity.kind LIKE ?1 ESCAPE '\\' OR activity.actor_email LIKE ?1 ESCAPE '\\' OR activity.details LIKE ?1 ESCAPE '\\'\(byKind))
-                """.replacing("?1", with: "?"), [pattern, pattern, pattern, pattern, pattern] + kindValues)
-        }
-        if let cursor = query.before {
-            // Events sort by (time, region, number), newest first; this region's part of "older than the cursor".
-            let at = cursor.at.microsecondsSinceEpoch
-            if region < cursor.region {
-                filter.add("activity.at <= ?", [at])
-            } else if region == cursor.region {
-                filter.add("(activity.at < ? OR (activity.at = ? AND activity.id < ?))", [at, at, cursor.id])
-            } else {
-                filter.add("activity.at < ?", [at])
-            }
-        }
+        let filter = query.filter(in: region)
         let columns = ActivityEvent.columns.split(separator: ", ").map { "activity.\($0)" }.joined(separator: ", ")
         let sql = """
             SELECT \(columns), tenant.id FROM activity JOIN tenant ON tenant.project_id = activity.project_id\(filter.clause)

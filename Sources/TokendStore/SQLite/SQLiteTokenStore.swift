@@ -9,7 +9,9 @@ package final class SQLiteTokenStore: TokenStore {
     package let region: RegionName
     // Internal so tests can inject storage faults (a full or read-only database).
     let database: any DatabaseWriter
-    private let writes: GroupCommit
+    private let writes: GroupCommit<Work>
+    /// One write, as it runs in a batch's transaction.
+    typealias Work = @Sendable (Database) throws -> any Sendable
     /// Hot reads' connections; see `ReadConnections`. File stores only, like `checkpointer`.
     private let readers: ReadConnections?
     private let checkpointer: BackgroundCheckpointer?
@@ -44,7 +46,9 @@ package final class SQLiteTokenStore: TokenStore {
         self.database = database
         self.checkpointer = checkpointer
         self.metrics = metrics
-        self.writes = GroupCommit(database: database, metrics: metrics) { await checkpointer?.afterCommit(on: database) }
+        self.writes = GroupCommit(metrics: metrics, commit: Self.committing(on: database)) {
+            await checkpointer?.afterCommit(on: database)
+        }
         try TokenStoreMigrations.migrator.migrate(database)
         // Opened after the migrations: they read a schema that no longer changes.
         self.readers = try openReaders()
@@ -124,7 +128,8 @@ package final class SQLiteTokenStore: TokenStore {
     package func list(_ query: TokenListQuery) async throws -> TokenPage {
         if query.projects.seesNothing { return TokenPage(totalCount: 0, tokens: []) }
         let region = region
-        let (whereClause, arguments) = query.filterSQL
+        let filter = query.filter
+        let (whereClause, arguments) = (filter.clause, filter.arguments)
         let page = try page(
             .listTokens, of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
             counted: whereClause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + whereClause,
@@ -226,9 +231,7 @@ package final class SQLiteTokenStore: TokenStore {
 
     package func activity(_ query: ActivityQuery) async throws -> ActivityPage {
         if query.projects.seesNothing { return ActivityPage(totalCount: 0, events: []) }
-        var filter = SQLFilter()
-        filter.projects(query.projects)
-        if let tokenID = query.tokenID { filter.add("token_id = ?", [tokenID.rawValue]) }
+        let filter = query.filter
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let region = region
         let page = try page(
@@ -336,7 +339,12 @@ package final class SQLiteTokenStore: TokenStore {
     func write<Value: Sendable>(_ operation: StoreOperation, _ body: @escaping @Sendable (Database) throws -> Value) async throws
         -> Value
     {
-        try await mapStorageErrors(operation) { try await writes.write(body) }
+        try await mapStorageErrors(operation) { try await writes.write({ db in try body(db) }, answering: Value.self) }
+    }
+
+    /// A batch of writes in one of `database`'s write transactions.
+    static func committing(on database: any DatabaseWriter) -> GroupCommit<Work>.Commit {
+        { batch in try await database.write { db in try batch.map { try $0(db) } } }
     }
 
     /// Runs a store operation, timed (unless `timed` is false: a part of one its caller
