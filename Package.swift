@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain core: tokens, scopes, validation, errors, secrets. No HTTP, no SQL.
@@ -43,12 +44,15 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
-        // The stores behind the core's TokenStore protocol: SQLite (the embedded default).
+        // The stores behind the core's TokenStore protocol: SQLite (the embedded default) and
+        // PostgreSQL (a region served by several instances).
         .target(
             name: "TokendStore",
             dependencies: [
                 "TokendCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 // sqlite3_serialize and _deserialize, for snapshots of in-memory stores.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -94,16 +98,24 @@ let package = Package(
             name: "TokendConfigurationTests",
             dependencies: ["TokendConfiguration", "TokendCore"]
         ),
+        // What the test suites share: the stores they run over (SQLite, and PostgreSQL when
+        // scripts/test provides a server).
+        .target(
+            name: "TokendTestSupport",
+            dependencies: ["TokendStore", .product(name: "Metrics", package: "swift-metrics")],
+            path: "Tests/TokendTestSupport"
+        ),
         .testTarget(
             name: "TokendStoreTests",
             dependencies: [
-                "TokendStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics"),
+                "TokendStore", "TokendTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(
             name: "TokendHTTPTests",
             dependencies: [
-                "TokendHTTP",
+                "TokendHTTP", "TokendTestSupport",
                 "TokendStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

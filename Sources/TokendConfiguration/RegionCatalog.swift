@@ -18,10 +18,12 @@ package struct RegionDefinition: Sendable, Hashable {
     /// The portal's data-plane hosts for the region's tenants: `<edge>.m|l|t.<baseDomain>`.
     package let edge: String?
     package let baseDomain: String?
+    /// A local region's store, when its file names one (else the server's `--store`).
+    package let store: StoreLocation?
 
     package init(
         name: RegionName, location: Location, connectTimeoutMilliseconds: Int = 1_000, readTimeoutMilliseconds: Int = 10_000,
-        edge: String? = nil, baseDomain: String? = nil
+        edge: String? = nil, baseDomain: String? = nil, store: StoreLocation? = nil
     ) {
         self.name = name
         self.location = location
@@ -29,6 +31,7 @@ package struct RegionDefinition: Sendable, Hashable {
         self.readTimeoutMilliseconds = readTimeoutMilliseconds
         self.edge = edge
         self.baseDomain = baseDomain
+        self.store = store
     }
 }
 
@@ -37,6 +40,7 @@ package struct RegionDefinition: Sendable, Hashable {
 ///
 ///     {"name": "fr-par", "location": "local"}
 ///     {"name": "nl-ams", "location": "http://10.0.0.2:8081", "connect_timeout_ms": 500, "read_timeout_ms": 5000}
+///     {"name": "pl-waw", "location": "local", "store": "postgresql://tokend@db.internal/tokend"}
 package enum RegionCatalog {
     package static func load(directory: String) throws -> [RegionDefinition] {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
@@ -69,6 +73,7 @@ package enum RegionCatalog {
             let read_timeout_ms: Int?
             let edge: String?
             let base_domain: String?
+            let store: String?
         }
         let decoded: File
         do {
@@ -104,12 +109,22 @@ package enum RegionCatalog {
                 throw ConfigurationError("\(file.path): \(key) '\(value.prefix(64))' must be a DNS name: letters, digits, '-' and '.'")
             }
         }
+        var store: StoreLocation?
+        if let text = decoded.store {
+            guard location == .local else {
+                throw ConfigurationError("\(file.path): \"store\" is read for a local region only; a remote region's server has its own")
+            }
+            guard let parsed = StoreLocation(text) else {
+                throw ConfigurationError("\(file.path): store must be \(StoreLocation.shapeDescription)")
+            }
+            store = parsed
+        }
         let defaults = RegionDefinition(name: name, location: location)
         return RegionDefinition(
             name: name, location: location,
             connectTimeoutMilliseconds: decoded.connect_timeout_ms ?? defaults.connectTimeoutMilliseconds,
             readTimeoutMilliseconds: decoded.read_timeout_ms ?? defaults.readTimeoutMilliseconds,
-            edge: decoded.edge, baseDomain: decoded.base_domain)
+            edge: decoded.edge, baseDomain: decoded.base_domain, store: store)
     }
 
     private static func isHostName(_ text: String) -> Bool {

@@ -15,12 +15,14 @@ struct Gateway: AsyncParsableCommand {
     @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
+        options.bootstrapLogging()
         let definitions = try regionsFolder.load(builtInWhenAbsent: false)
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
         let metrics = options.metricsExporter()
         var backends: [any RegionBackend] =
-            locals.isEmpty ? [] : try await options.openLocalRegions(locals, access: access, metrics: metrics)
+            locals.isEmpty
+            ? [] : try await options.openLocalRegions(locals, stores: definitions.storesNamed, access: access, metrics: metrics)
         for definition in definitions {
             if case .remote(let baseURL) = definition.location {
                 backends.append(

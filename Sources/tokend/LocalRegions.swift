@@ -1,11 +1,12 @@
 import Foundation
+import Logging
 import Metrics
 import TokendCore
 import TokendHTTP
 import TokendStore
 
-/// Opens the regions this process serves itself: one SQLite store each, a file in the data
-/// folder or, `--ephemeral`, in memory.
+/// Opens the regions this process serves itself, each in its store: an SQLite file in the
+/// data folder, a PostgreSQL schema, or, `--ephemeral`, SQLite in memory.
 enum LocalRegions {
     enum Storage {
         case folder(String)
@@ -15,23 +16,24 @@ enum LocalRegions {
     /// If one store cannot be opened, those opened before it are closed again before the
     /// error is thrown: nothing is left open when start-up fails.
     static func open(
-        _ regions: [RegionName], in storage: Storage, hasher: SecretHasher,
-        access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration, metrics: any MetricsFactory
+        _ regions: [(region: RegionName, store: StoreLocation)], in storage: Storage, postgreSQL settings: PostgreSQLStoreSettings,
+        hasher: SecretHasher, access: ManagementAccess, limits: RateLimits, usageFlushInterval: Duration, metrics: any MetricsFactory,
+        logger: Logger
     ) async throws -> [LocalRegionBackend] {
         // In open mode test suites may set each region's clock (/_tokend/clock); otherwise
         // regions keep the system's time, with nothing in between.
         let adjustable = access.isOpen
-        if case .folder(let dataDirectory) = storage {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        }
         var opened: [LocalRegionBackend] = []
         do {
-            for region in regions {
-                let store =
-                    switch storage {
-                    case .folder(let dataDirectory):
-                        try SQLiteTokenStore(region: region, path: "\(dataDirectory)/\(region).sqlite", metrics: metrics)
-                    case .memory: try SQLiteTokenStore.inMemory(region: region, metrics: metrics)
+            for (region, location) in regions {
+                let store: any TokenStore & TenantStore =
+                    switch (storage, location) {
+                    case (.memory, _): try SQLiteTokenStore.inMemory(region: region, metrics: metrics)
+                    case (.folder(let dataDirectory), .sqlite):
+                        try SQLiteTokenStore(region: region, path: try sqlitePath(of: region, in: dataDirectory), metrics: metrics)
+                    case (.folder, .postgresql(let database)):
+                        try await PostgreSQLTokenStore.open(
+                            region: region, at: database, settings: settings, metrics: metrics, logger: logger)
                     }
                 let clock = adjustable ? AdjustableClock() : nil
                 let service = RegionTokenService(
@@ -47,5 +49,10 @@ enum LocalRegions {
             throw error
         }
         return opened
+    }
+
+    private static func sqlitePath(of region: RegionName, in dataDirectory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        return "\(dataDirectory)/\(region).sqlite"
     }
 }

@@ -5,7 +5,8 @@ import TokendHTTP
 
 /// `tokend region`: one region's server, behind a gateway or on its own.
 struct Region: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve one region from its own SQLite file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve one region from its store: its own SQLite file, or a PostgreSQL schema other instances may share.")
 
     @OptionGroup var options: ServerOptions
 
@@ -17,6 +18,7 @@ struct Region: AsyncParsableCommand {
     }
 
     func run() async throws {
+        options.bootstrapLogging()
         let access = try options.managementAccess()
         let metrics = options.metricsExporter()
         let backends = try await options.openLocalRegions([RegionName(region)!], access: access, metrics: metrics)

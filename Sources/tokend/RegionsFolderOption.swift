@@ -19,3 +19,10 @@ struct RegionsFolderOption: ParsableArguments {
         return try RegionCatalog.load(directory: regions ?? Self.defaultFolder)
     }
 }
+
+extension [RegionDefinition] {
+    /// The stores the region files name, by region.
+    var storesNamed: [RegionName: StoreLocation] {
+        Dictionary(uniqueKeysWithValues: compactMap { definition in definition.store.map { (definition.name, $0) } })
+    }
+}

@@ -3,8 +3,9 @@ import Metrics
 import TokendCore
 import TokendHTTP
 
-/// `tokend serve`: every region of the regions folder in this one process, each in its
-/// own SQLite file, whatever location its file names. The command a new user runs.
+/// `tokend serve`: every region of the regions folder in this one process, whatever location
+/// its file names, each in its own SQLite file (or the PostgreSQL store its file or `--store`
+/// names). The command a new user runs.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve every region of the regions folder from this process.")
 
@@ -13,10 +14,12 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var regionsFolder: RegionsFolderOption
 
     func run() async throws {
+        options.bootstrapLogging()
         let definitions = try regionsFolder.load(builtInWhenAbsent: true)
         let access = try options.managementAccess()
         let metrics = options.metricsExporter()
-        let backends = try await options.openLocalRegions(definitions.map(\.name), access: access, metrics: metrics)
+        let backends = try await options.openLocalRegions(
+            definitions.map(\.name), stores: definitions.storesNamed, access: access, metrics: metrics)
         try await options.serve(backends, access: access, metrics: metrics, definitions: definitions)
     }
 }

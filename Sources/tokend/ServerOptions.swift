@@ -6,6 +6,7 @@ import Metrics
 import TokendConfiguration
 import TokendCore
 import TokendHTTP
+import TokendStore
 
 /// Options every serving subcommand shares.
 struct ServerOptions: ParsableArguments {
@@ -23,6 +24,28 @@ struct ServerOptions: ParsableArguments {
     var dataDirectoryOption: String?
 
     var dataDirectory: String { dataDirectoryOption ?? "data" }
+
+    @Option(
+        help: ArgumentHelp(
+            "Where the regions' stores are: sqlite (a file each in --data-dir) or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+            discussion: "PostgreSQL: a schema per region; several instances may serve one region. A region file's \"store\" wins."))
+    var store: String?
+
+    @Option(name: .customLong("store-pool-size"), help: "PostgreSQL: connections per region and instance.")
+    var storePoolSize = 8
+
+    @Option(
+        name: .customLong("store-timeout-ms"),
+        help: "PostgreSQL: how long an operation waits for the database before answering 503, in milliseconds.")
+    var storeTimeoutMilliseconds = 5_000
+
+    @Option(
+        name: .customLong("credential-ttl-ms"),
+        help: """
+            PostgreSQL: how long verify may answer from a remembered credential, in milliseconds: the bound on another \
+            instance's revocation when its announcement is lost.
+            """)
+    var credentialTTLMilliseconds = 2_000
 
     @Flag(help: "Keep every store in memory: no data folder, no file written, a new hash key each start (for test suites).")
     var ephemeral = false
@@ -99,6 +122,15 @@ struct ServerOptions: ParsableArguments {
         if ephemeral && dataDirectoryOption != nil { throw ValidationError("--data-dir is not read with --ephemeral: nothing is written") }
         if ephemeral && hashKeyFile != nil {
             throw ValidationError("--hash-key-file is not read with --ephemeral: its hash key is new each start")
+        }
+        if ephemeral && store != nil { throw ValidationError("--store is not read with --ephemeral: every store is in memory") }
+        if let store, StoreLocation(store) == nil { throw ValidationError("--store must be \(StoreLocation.shapeDescription)") }
+        guard (1...1_000).contains(storePoolSize) else { throw ValidationError("--store-pool-size must be from 1 to 1000") }
+        guard (100...600_000).contains(storeTimeoutMilliseconds) else {
+            throw ValidationError("--store-timeout-ms must be from 100 to 600000")
+        }
+        guard (0...3_600_000).contains(credentialTTLMilliseconds) else {
+            throw ValidationError("--credential-ttl-ms must be from 0 to 3600000")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         for (name, rate) in [("--verify-rate-per-token", verifyRatePerToken), ("--verify-rate-per-tenant", verifyRatePerTenant)] {
@@ -177,13 +209,23 @@ struct ServerOptions: ParsableArguments {
 
     var rateLimits: RateLimits { RateLimits(perToken: verifyRatePerToken, perTenant: verifyRatePerTenant) }
 
-    /// Opens the regions this process serves itself, measured into `metrics`.
-    func openLocalRegions(_ regions: [RegionName], access: ManagementAccess, metrics: MetricsExporter?) async throws
-        -> [LocalRegionBackend]
-    {
-        try await LocalRegions.open(
-            regions, in: ephemeral ? .memory : .folder(dataDirectory), hasher: try hasher(), access: access, limits: rateLimits,
-            usageFlushInterval: .milliseconds(usageFlushMilliseconds), metrics: metrics?.factory ?? NOOPMetricsHandler.instance)
+    /// Opens the regions this process serves itself, measured into `metrics`: each in the store
+    /// its region file names, else --store's, else its SQLite file.
+    func openLocalRegions(
+        _ regions: [RegionName], stores: [RegionName: StoreLocation] = [:], access: ManagementAccess, metrics: MetricsExporter?
+    ) async throws -> [LocalRegionBackend] {
+        let fallback = store.flatMap(StoreLocation.init) ?? .sqlite
+        return try await LocalRegions.open(
+            regions.map { (region: $0, store: stores[$0] ?? fallback) }, in: ephemeral ? .memory : .folder(dataDirectory),
+            postgreSQL: postgreSQLSettings, hasher: try hasher(), access: access, limits: rateLimits,
+            usageFlushInterval: .milliseconds(usageFlushMilliseconds), metrics: metrics?.factory ?? NOOPMetricsHandler.instance,
+            logger: logger())
+    }
+
+    var postgreSQLSettings: PostgreSQLStoreSettings {
+        PostgreSQLStoreSettings(
+            poolSize: storePoolSize, timeout: .milliseconds(storeTimeoutMilliseconds),
+            credentialLifetime: .milliseconds(credentialTTLMilliseconds))
     }
 
     /// What `/metrics` exports, made before the regions open so their stores record into it;
@@ -191,8 +233,8 @@ struct ServerOptions: ParsableArguments {
     func metricsExporter() -> MetricsExporter? { metrics ? MetricsExporter() : nil }
 
     /// Makes every logger of the process, the libraries' (Hummingbird's file middleware, say)
-    /// as well, write `--log-format`'s lines. Once per process: swift-log refuses a second
-    /// bootstrap.
+    /// as well, write `--log-format`'s lines. Once per process (swift-log refuses a second
+    /// bootstrap), first thing: opening a store may log (a migration).
     func bootstrapLogging() {
         switch logFormat {
         case .text:
@@ -218,13 +260,13 @@ extension ServerOptions {
         _ backends: [any RegionBackend], access: ManagementAccess, metrics: MetricsExporter?, definitions: [RegionDefinition] = [],
         portalKey: PortalKeyDefault = .random
     ) async throws {
-        bootstrapLogging()
         let logger = logger()
         logger.info(
             "serving",
             metadata: [
                 "regions": "\(backends.map { "\($0.region)=\($0.location)" })", "address": "\(host):\(port)",
                 "auth": "\(auth.rawValue)", "data_dir": "\(ephemeral ? "(in memory)" : dataDirectory)",
+                "store": "\(store.flatMap(StoreLocation.init) ?? .sqlite)",
                 "seed": "\(seed.map(String.init) ?? "none")", "metrics": "\(metrics == nil ? "off" : "/metrics")",
             ])
         let files = assetsDirectory.map(ServedFiles.init(directory:)) ?? .bundled

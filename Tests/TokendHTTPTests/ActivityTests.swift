@@ -52,7 +52,7 @@ import TokendCore
     }
 
     @Test func refusedVerifiesAreCountedOnTheTrail() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.run { client in
             let token = try await client.createToken(scopes: ["read_only_logs"])
             let secret = try #require(token["secret_key"] as? String)

@@ -217,7 +217,7 @@ import TokendCore
     }
 
     @Test func aDropOverTheNetworkClosesTheConnectionUnanswered() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await TestServer.application(server.regionFrontDoor).test(.live) { client in
             try await client.createToken()
             try await client.addFault(#"{"effect":"drop","operation":"list","count":1}"#)

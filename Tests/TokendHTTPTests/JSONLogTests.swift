@@ -32,7 +32,7 @@ import TokendCore
             JSONLogHandler(label: label, metadataProvider: .requestID) { lines.append($0) }
         }
         logger.logLevel = .debug
-        let server = try TestServer()
+        let server = try await TestServer()
         let app = buildApplication(frontDoor: server.regionFrontDoor, listen: ListenSettings(), logger: logger)
         let shown = Mutex("")
         try await app.test(.router) { client in

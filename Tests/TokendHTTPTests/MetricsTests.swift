@@ -17,7 +17,7 @@ import TokendStore
         limits: RateLimits = .unlimited, _ body: @escaping @Sendable (any TestClientProtocol, MetricsExporter) async throws -> Void
     ) async throws {
         let exporter = MetricsExporter()
-        let server = try TestServer(limits: limits, metrics: exporter)
+        let server = try await TestServer(limits: limits, metrics: exporter)
         try await TestServer.application(server.regionFrontDoor).test(.router) { client in try await body(client, exporter) }
     }
 
@@ -155,7 +155,7 @@ import TokendStore
 
     @Test func aGatewayMeasuresEachRemoteRegion() async throws {
         let exporter = MetricsExporter()
-        let regionServer = try TestServer()
+        let regionServer = try await TestServer()
         try await TestServer.application(regionServer.regionFrontDoor).test(.live) { live in
             let remotes = [
                 RemoteRegionBackend(

@@ -115,7 +115,7 @@ import TokendCore
     }
 
     @Test func aGenuineTokenOfAnOrganisationNoLongerConfiguredIs401() async throws {
-        let server = try TestServer(portalAccess: Self.users)
+        let server = try await TestServer(portalAccess: Self.users)
         try await server.run { client in
             let gone = Organization(displayName: "Gone Ltd", plan: .scale)
             let token = try await server.sessions.issue(

@@ -275,7 +275,7 @@ import TokendCore
     }
 
     @Test func usageCountsVerifiedWritesReadsAndBytesAfterTheFlush() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.run { client in
             let jwt = try await client.portalLogin()
             let id = try #require(try await client.createTenant(jwt, region: "nl-ams")["id"] as? String)

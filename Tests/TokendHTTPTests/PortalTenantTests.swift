@@ -341,7 +341,7 @@ import TokendCore
     }
 
     @Test func theOrgSummaryCountsLogBytesPushedThisMonth() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.run { client in
             let jwt = try await client.portalLogin()
             let paris = try #require(try await client.createTenant(jwt, region: "fr-par")["id"] as? String)

@@ -12,7 +12,7 @@ import Testing
     @Test func aLineLoggedDuringARequestCarriesItsRequestID() async throws {
         let lines = CapturedLines()
         let logger = Logger(label: "tokend-test") { _ in CapturingLogHandler(lines: lines, metadataProvider: .requestID) }
-        let server = try TestServer()
+        let server = try await TestServer()
         let app = buildApplication(frontDoor: server.regionFrontDoor, listen: ListenSettings(host: "127.0.0.1", port: 0), logger: logger)
         try await app.test(.router) { client in
             var headers = anyKey

@@ -7,6 +7,7 @@ import Metrics
 import Synchronization
 import TokendCore
 import TokendStore
+import TokendTestSupport
 
 @testable import TokendHTTP
 
@@ -20,7 +21,8 @@ enum Topology: String {
     static let current = Topology(rawValue: ProcessInfo.processInfo.environment["TOKEND_TEST_TOPOLOGY"] ?? "") ?? .embedded
 }
 
-/// A tokend front door over fresh in-memory SQLite stores: the real routes, the real store.
+/// A tokend front door over fresh stores: the real routes, the real store (in-memory SQLite,
+/// or PostgreSQL when scripts/test names a server; see `TestStore`).
 struct TestServer {
     static let regions = ["fr-par", "nl-ams", "pl-waw"].map { RegionName($0)! }
     static let hasher = SecretHasher(keyBytes: Array(repeating: 7, count: 32))
@@ -32,6 +34,8 @@ struct TestServer {
     let sessions: PortalSessions
     let portalAccess: PortalAccess
     static let portalKey = Array(repeating: UInt8(9), count: 32)
+    /// Its place among the servers with PostgreSQL stores open, given back when it has run.
+    private let slot: TestStore.ServerSlot?
 
     /// `adjustableClocks`: each region gets its own `AdjustableClock`, as `tokend serve` in
     /// open mode does, for the clock endpoint (then `clock` is not used).
@@ -40,13 +44,17 @@ struct TestServer {
         access: ManagementAccess = .open, clock: any TimeSource = SystemTimeSource(), limits: RateLimits = .unlimited,
         adjustableClocks: Bool = false, portalAccess: PortalAccess = .open(Organization(displayName: "Default", plan: .scale)),
         metrics: MetricsExporter? = nil
-    ) throws {
+    ) async throws {
         let clocks = Self.regions.map { _ in adjustableClocks ? AdjustableClock() : nil }
         let factory: any MetricsFactory = metrics?.factory ?? NOOPMetricsHandler.instance
-        let stores = try Self.regions.map { try SQLiteTokenStore.inMemory(region: $0, metrics: factory) }
-        services = zip(stores, clocks).map { store, adjustable in
-            RegionTokenService(
-                region: store.region, store: store, hasher: Self.hasher, clock: adjustable ?? clock, limits: limits, metrics: factory)
+        slot = try await TestStore.ServerSlot.take()
+        var stores: [any TokenStore & TenantStore] = []
+        let schemas = TestStore.newSchemaPrefix()
+        for region in Self.regions { stores.append(try await TestStore.preferred.open(region, metrics: factory, schemas: schemas)) }
+        services = zip(zip(Self.regions, stores), clocks).map { pair, adjustable in
+            let (region, store) = pair
+            return RegionTokenService(
+                region: region, store: store, hasher: Self.hasher, clock: adjustable ?? clock, limits: limits, metrics: factory)
         }
         self.access = access
         self.portalAccess = portalAccess
@@ -70,7 +78,18 @@ struct TestServer {
         for service in services { try await service.verifier.flush() }
     }
 
+    /// Runs the application (its stores close when it ends) with a client for `body`.
     func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        do {
+            try await runApplication(body)
+        } catch {
+            await slot?.giveBack()
+            throw error
+        }
+        await slot?.giveBack()
+    }
+
+    private func runApplication(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         switch Topology.current {
         case .embedded:
             try await Self.application(regionFrontDoor).test(.router, body)
@@ -277,6 +296,16 @@ extension TestServer {
     /// `run`, with the front door the client talks to (the gateway's in the gateway topology)
     /// built with `seed`, as `--seed` builds it: its fault rules draw from that seed.
     func run(seed: UInt64, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        do {
+            try await runApplication(seed: seed, body)
+        } catch {
+            await slot?.giveBack()
+            throw error
+        }
+        await slot?.giveBack()
+    }
+
+    private func runApplication(seed: UInt64, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         switch Topology.current {
         case .embedded:
             let seeded = FrontDoor(

@@ -280,7 +280,7 @@ import TokendCore
     }
 
     @Test func lastUseIsWrittenByTheFlushNotByVerify() async throws {
-        let server = try TestServer()
+        let server = try await TestServer()
         try await server.run { client in
             let token = try await client.createToken(headers: anyKeyWithExtensions)
             let id = try #require(token["id"] as? String)

@@ -5,26 +5,44 @@ import Synchronization
 /// is answered, and a lookup that raced with such a change is not remembered (the
 /// generation check), so within a region a revoked secret stops working at once.
 ///
-/// It assumes what tokend guarantees: one process writes a region's store.
+/// When other instances write the region's store too (PostgreSQL), their changes arrive as
+/// `CredentialChange`s, and every entry also lives at most `lifetime`, the bound that holds
+/// when an announcement is lost.
 final class CredentialCache: Sendable {
+    private struct Entry {
+        let credential: Credential
+        /// When it must be read again; only with a lifetime.
+        let expires: ContinuousClock.Instant?
+    }
+
     private struct State {
-        var entries: [[UInt8]: Credential] = [:]
+        var entries: [[UInt8]: Entry] = [:]
         var hashesByToken: [TokenID: [[UInt8]]] = [:]
         var generation: UInt64 = 0
     }
 
     private let state = Mutex(State())
     private let capacity: Int
+    private let lifetime: Duration?
 
-    init(capacity: Int = 100_000) { self.capacity = capacity }
+    init(capacity: Int = 100_000, lifetime: Duration? = nil) {
+        self.capacity = capacity
+        self.lifetime = lifetime
+    }
 
     /// The cached credential, or the generation to hand back to `remember` after a store lookup.
     func lookup(_ hash: [UInt8]) -> (credential: Credential?, generation: UInt64) {
-        state.withLock { ($0.entries[hash], $0.generation) }
+        let now = lifetime.map { _ in ContinuousClock.now }
+        return state.withLock { state in
+            guard let entry = state.entries[hash] else { return (nil, state.generation) }
+            if let now, let expires = entry.expires, expires <= now { return (nil, state.generation) }
+            return (entry.credential, state.generation)
+        }
     }
 
     /// Keeps a credential read from the store, unless something was forgotten since `generation`.
     func remember(_ credential: Credential, for hash: [UInt8], readAt generation: UInt64) {
+        let expires = lifetime.map { ContinuousClock.now + $0 }
         state.withLock { state in
             guard state.generation == generation else { return }
             if state.entries.count >= capacity {
@@ -32,8 +50,10 @@ final class CredentialCache: Sendable {
                 state.entries.removeAll(keepingCapacity: true)
                 state.hashesByToken.removeAll(keepingCapacity: true)
             }
-            state.entries[hash] = credential
-            state.hashesByToken[credential.tokenID, default: []].append(hash)
+            // A secret read again after its entry expired replaces it, under the same token.
+            if state.entries.updateValue(Entry(credential: credential, expires: expires), forKey: hash) == nil {
+                state.hashesByToken[credential.tokenID, default: []].append(hash)
+            }
         }
     }
 
@@ -41,6 +61,13 @@ final class CredentialCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             for hash in state.hashesByToken.removeValue(forKey: tokenID) ?? [] { state.entries[hash] = nil }
+        }
+    }
+
+    func apply(_ change: CredentialChange) {
+        switch change {
+        case .token(let id): forget(id)
+        case .all: forgetAll()
         }
     }
 

@@ -39,7 +39,7 @@ package final class TokenVerifier: Sendable {
     private let hasher: SecretHasher
     private let clock: any TimeSource
     private let limits: RateLimits
-    let cache = CredentialCache()
+    let cache: CredentialCache
     private let ledger = UsageLedger()
     private let limiter = RateLimiter()
     private let metrics: VerifyMetrics
@@ -54,6 +54,9 @@ package final class TokenVerifier: Sendable {
         self.hasher = hasher
         self.clock = clock
         self.limits = limits
+        let cache = CredentialCache(lifetime: store.credentialLifetime)
+        self.cache = cache
+        store.observeCredentialChanges { change in cache.apply(change) }
     }
 
     package func verify(_ request: VerifyRequest) async throws -> VerifiedAccess {

@@ -39,6 +39,12 @@ package protocol TokenStore: Sendable {
     func removeAll() async throws
     /// Throws when the store cannot serve reads.
     func checkHealth() async throws
+    /// How long verify may answer from a credential it remembers; nil: until this process
+    /// changes it. A store other instances write as well bounds it, since an announcement of
+    /// their changes can be lost.
+    var credentialLifetime: Duration? { get }
+    /// Hands `observer` the changes other instances make, as the store learns of them.
+    func observeCredentialChanges(_ observer: @escaping @Sendable (CredentialChange) -> Void)
     /// Ends the store's use cleanly (SQLite folds its write-ahead log back in), so the next
     /// start opens it at once. Nothing may use the store afterwards.
     func close() async throws
