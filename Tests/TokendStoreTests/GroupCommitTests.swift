@@ -94,9 +94,8 @@ import TokendCore
         try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
         let metrics = StoreMetrics(region: RegionName("fr-par")!, factory: NOOPMetricsHandler.instance)
         let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, metrics: metrics, restartPages: 64)
-        let writes = GroupCommit(metrics: metrics, commit: SQLiteTokenStore.committing(on: pool)) {
-            await checkpointer.afterCommit(on: pool)
-        }
+        let writes = GroupCommit(
+            metrics: metrics, commit: SQLiteTokenStore.committing(on: pool), afterCommit: { await checkpointer.afterCommit(on: pool) })
         // 2,000 pages of log without the checkpointer; with it, the log starts over past 64.
         for _ in 0..<2_000 {
             _ = try await writes.write(

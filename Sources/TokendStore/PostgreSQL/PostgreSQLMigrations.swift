@@ -133,7 +133,7 @@ enum PostgreSQLMigrations {
     /// Creates `schema` if needed and applies the migrations it lacks, in one transaction under
     /// an advisory lock: instances starting at once migrate once, and the others wait for it.
     static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) async throws {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await PostgreSQLTransaction.run(on: connection, logger: logger) { connection in
             // Transaction-scoped: released by the commit (or the rollback of a failed migration).
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("tokend migrations " + schema)))", logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)

@@ -12,19 +12,21 @@ extension PostgreSQLTokenStore {
         let tables = try await run(.exportImage) {
             try await self.client.withConnection { connection in
                 // One snapshot of every table.
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-                var read: [[[CopiedValue]]] = []
-                for table in CopiedTable.all {
-                    var rows: [[CopiedValue]] = []
-                    let sql = "SELECT \(table.columnList) FROM \(table.name)"
-                    for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {
-                        let row = row.makeRandomAccess()
-                        rows.append(try table.columns.indices.map { try CopiedValue(row[$0], as: table.columns[$0].kind) })
+                try await PostgreSQLTransaction.run(
+                    on: connection, beginning: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger
+                ) { connection in
+                    var read: [[[CopiedValue]]] = []
+                    for table in CopiedTable.all {
+                        var rows: [[CopiedValue]] = []
+                        let sql = "SELECT \(table.columnList) FROM \(table.name)"
+                        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: self.logger) {
+                            let row = row.makeRandomAccess()
+                            rows.append(try table.columns.indices.map { try CopiedValue(row[$0], as: table.columns[$0].kind) })
+                        }
+                        read.append(rows)
                     }
-                    read.append(rows)
+                    return read
                 }
-                try await connection.query("COMMIT", logger: self.logger)
-                return read
             }
         }
         let copy = try SQLiteTokenStore.inMemory(region: region)

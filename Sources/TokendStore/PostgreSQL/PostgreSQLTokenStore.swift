@@ -79,12 +79,19 @@ package final class PostgreSQLTokenStore: TokenStore {
         self.writes = GroupCommit(
             metrics: metrics,
             commit: { batch in
-                try await client.withTransaction(logger: transactionLogger) { connection in
-                    var outputs: [any Sendable] = []
-                    for work in batch { outputs.append(try await work(connection)) }
-                    return outputs
+                // A batch that outlives the timeout is given up (its callers were answered 503
+                // already), so the writes behind it are not held up by it.
+                try await withDeadline(settings.timeout, expired: { StoreTimeout(timeout: settings.timeout) }) {
+                    try await client.withConnection { connection in
+                        try await PostgreSQLTransaction.run(on: connection, logger: transactionLogger) { connection in
+                            var outputs: [any Sendable] = []
+                            for work in batch { outputs.append(try await work(connection)) }
+                            return outputs
+                        }
+                    }
                 }
-            })
+            },
+            retriesAlone: { error in !Self.isUnavailability(error) })
         // The pool does its work (connecting, reconnecting, keeping alive) in `run`.
         background = Mutex([Task { await client.run() }])
     }
@@ -132,12 +139,17 @@ package final class PostgreSQLTokenStore: TokenStore {
                 // Keys past their window are forgotten here; the index makes this cheap when there are none.
                 let expired = record.createdAt.adding(seconds: -IdempotencyKey.window).microsecondsSinceEpoch
                 try await connection.query("DELETE FROM idempotency WHERE created_at < \(expired)", logger: self.logger)
-                // The primary key makes a second instance's create with the same key fail here, whole.
-                try await connection.query(
+                // The primary key makes a second instance's create with the same key fail here,
+                // whole (its caller then answers the first one's token). DO NOTHING: a race is
+                // no server error, and PostgreSQL's log stays quiet.
+                let inserted = try await connection.query(
                     """
                     INSERT INTO idempotency (key, fingerprint, token_id, created_at)
                     VALUES (\(record.key.rawValue), \(record.fingerprint.bytea), \(record.tokenID.rawValue), \(record.createdAt.microsecondsSinceEpoch))
-                    """, logger: self.logger)
+                    ON CONFLICT (key) DO NOTHING RETURNING key
+                    """, logger: self.logger
+                ).collect()
+                if inserted.isEmpty { throw TokendError.conflict(message: "this Idempotency-Key was just used by another create") }
             }
         }
     }
@@ -155,7 +167,7 @@ package final class PostgreSQLTokenStore: TokenStore {
     }
 
     package func token(id: TokenID) async throws -> Token? {
-        try await rows(.getToken, "SELECT \(unescaped: tokenColumns) FROM token WHERE id = \(id.rawValue)", decodeToken).first
+        try await rows(.getToken, TokenStatement(id: id.rawValue), decodeToken).first
     }
 
     package func list(_ query: TokenListQuery) async throws -> TokenPage {
@@ -204,21 +216,7 @@ package final class PostgreSQLTokenStore: TokenStore {
     }
 
     package func credential(secretHash: [UInt8]) async throws -> Credential? {
-        let hash = secretHash.bytea
-        return try await rows(
-            .credential,
-            """
-            SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id,
-                tenant.suspended OR tenant.deleted_at IS NOT NULL FROM (
-                (SELECT id, project_id, scopes, expires_at, NULL::BIGINT AS valid_until FROM token WHERE secret_hash = \(hash))
-                UNION ALL
-                (SELECT id, project_id, scopes, expires_at, previous_secret_valid_until FROM token WHERE previous_secret_hash = \(hash))
-                LIMIT 1
-            ) AS found
-            -- The tenant whose project it is, if any; a deleted tenant's project is refused like a suspended one's.
-            LEFT JOIN tenant ON tenant.project_id = found.project_id
-            """
-        ) { row in
+        try await rows(.credential, CredentialStatement(hash: secretHash.bytea)) { row in
             guard let id = TokenID(try row[0].decode(String.self)), let project = ProjectID(try row[1].decode(String.self)) else {
                 throw TokendStoreError.corrupt(table: "token")
             }
@@ -343,6 +341,19 @@ package final class PostgreSQLTokenStore: TokenStore {
         }
     }
 
+    /// The rows of a prepared statement, each decoded as it arrives.
+    func rows<Statement: PostgresPreparedStatement, Item: Sendable>(
+        _ operation: StoreOperation, _ statement: Statement, _ decode: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
+    ) async throws -> [Item] where Statement.Row == PostgresRow {
+        try await run(operation) {
+            var items: [Item] = []
+            for try await row in try await self.client.execute(statement, logger: self.logger) {
+                items.append(try decode(row.makeRandomAccess()))
+            }
+            return items
+        }
+    }
+
     /// The rows of one statement, each decoded as it arrives.
     func rows<Item: Sendable>(
         _ operation: StoreOperation, _ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
@@ -389,10 +400,21 @@ package final class PostgreSQLTokenStore: TokenStore {
         logger.warning(
             "store operation failed",
             metadata: ["operation": "\(operation.rawValue)", "sqlstate": "\(state ?? "none")", "error": "\(Self.summary(of: error))"])
-        if let state, !Self.unavailableStateClasses.contains(where: state.hasPrefix) { return error }
-        if error is TokendStoreError { return error }
+        guard Self.isUnavailability(error) else { return error }
         return TokendError.unavailable(
             resource: "store", message: "the \(region) store cannot serve this request: \(Self.summary(of: error))")
+    }
+
+    /// Whether the database, not the operation, failed: it is away, too slow, or refused for
+    /// a reason that waiting and retrying mends.
+    static func isUnavailability(_ error: any Error) -> Bool {
+        if error is StoreTimeout || error is Unreachable { return true }
+        if let state = sqlState(of: error) { return unavailableStateClasses.contains(where: state.hasPrefix) }
+        if let error = error as? PostgresTransactionError {
+            return [error.closureError, error.commitError, error.beginError].compactMap { $0 }.contains(where: isUnavailability)
+        }
+        // The client's own errors: the connection refused, closed, reset, or the pool shut.
+        return error is PSQLError
     }
 
     /// Connection trouble (08), transaction conflicts (40), no resources (53), the server

@@ -2,8 +2,6 @@ import GRDB
 import TokendCore
 
 extension ActivityEvent {
-    static let columns = "id, at, kind, token_id, project_id, actor, request_id, count, reason, actor_email, details"
-
     init(row: Row, region: RegionName) throws {
         guard let kind = ActivityKind(rawValue: row[2]) else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "activity row holds a kind tokend never writes")

@@ -46,9 +46,8 @@ package final class SQLiteTokenStore: TokenStore {
         self.database = database
         self.checkpointer = checkpointer
         self.metrics = metrics
-        self.writes = GroupCommit(metrics: metrics, commit: Self.committing(on: database)) {
-            await checkpointer?.afterCommit(on: database)
-        }
+        self.writes = GroupCommit(
+            metrics: metrics, commit: Self.committing(on: database), afterCommit: { await checkpointer?.afterCommit(on: database) })
         try TokenStoreMigrations.migrator.migrate(database)
         // Opened after the migrations: they read a schema that no longer changes.
         self.readers = try openReaders()

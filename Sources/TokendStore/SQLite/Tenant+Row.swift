@@ -1,9 +1,6 @@
 import GRDB
 import TokendCore
 
-/// The columns a `Tenant` is read from, in the order `Tenant(row:region:)` expects.
-let tenantColumns = "id, project_id, org_id, display_name, environment, created_at, suspended"
-
 extension Tenant {
     init(row: Row, region: RegionName) throws {
         guard let id = TenantID(row[0] as String), let projectID = ProjectID(row[1] as String),

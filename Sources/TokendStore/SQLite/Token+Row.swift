@@ -1,9 +1,6 @@
 import GRDB
 import TokendCore
 
-/// The columns a `Token` is read from, in the order `Token(row:region:)` expects.
-let tokenColumns = "id, project_id, name, created_at, updated_at, scopes, secret_prefix, expires_at, last_used_at"
-
 extension Token {
     /// Reads a row of `tokenColumns`. The store wrote every value through the core's types,
     /// so a value that no longer parses means the file was changed behind our back.

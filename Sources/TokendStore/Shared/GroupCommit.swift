@@ -4,7 +4,8 @@
 ///
 /// Every write of a store goes through here (creates, deletes, rotations, usage flushes),
 /// so they share batches and keep their order of arrival. A failing batch is rolled back
-/// and retried one write at a time, so one bad write fails alone.
+/// and retried one write at a time, so one bad write fails alone, unless the store says the
+/// failure is not a write's own (a database that stopped answering fails them all alike).
 ///
 /// `Work` is one write as its store runs it inside a transaction (a closure over SQLite's
 /// `Database`, or over a PostgreSQL connection); `commit` runs a batch of them in one
@@ -19,14 +20,19 @@ actor GroupCommit<Work: Sendable> {
     }
 
     private let commitBatch: Commit
+    private let retriesAlone: @Sendable (any Error) -> Bool
     private let afterCommit: @Sendable () async -> Void
     private let metrics: StoreMetrics
     private var pending: [Pending] = []
     private var isCommitting = false
 
     /// `afterCommit` runs after each committed transaction has been answered, before the next.
-    init(metrics: StoreMetrics, commit: @escaping Commit, afterCommit: @escaping @Sendable () async -> Void = {}) {
+    init(
+        metrics: StoreMetrics, commit: @escaping Commit, retriesAlone: @escaping @Sendable (any Error) -> Bool = { _ in true },
+        afterCommit: @escaping @Sendable () async -> Void = {}
+    ) {
         self.commitBatch = commit
+        self.retriesAlone = retriesAlone
         self.metrics = metrics
         self.afterCommit = afterCommit
     }
@@ -68,7 +74,7 @@ actor GroupCommit<Work: Sendable> {
         } catch  where batch.count > 1 {
             for entry in batch { await commit([entry]) }
         } catch {
-            batch[0].answer(.failure(error))
+            for entry in batch { entry.answer(.failure(error)) }
         }
     }
 }
