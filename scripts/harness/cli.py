@@ -9,7 +9,14 @@ as those two do: `cd scripts && python3 -m harness …`; CMD runs in the reposit
         (or only that region's server with --direct); exports TOKEND_URL and TOKEND_REGIONS;
         prints every log if CMD failed.
 
-Both stop every server afterwards and exit with CMD's status (1 when the servers did not start).
+    python3 -m harness with-postgres [--] CMD...
+        a throwaway PostgreSQL cluster (harness.postgres: initdb in a temporary folder, a free
+        port); exports TOKEND_TEST_POSTGRESQL (its admin URL,
+        postgresql://postgres@127.0.0.1:PORT/postgres) and TOKEND_TEST_POSTGRESQL_DATA (its data
+        folder); prints its log if CMD failed. Under it, every tokend serve and region the
+        harness starts gets --store on a fresh database.
+
+All of them stop every server afterwards and exit with CMD's status (1 when the servers did not start).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .postgres import ADMIN_URL_VARIABLE, DATA_DIR_VARIABLE, PostgresCluster
 from .processes import REPO_ROOT, HarnessError
 from .tokend import DEFAULT_REGIONS, ServeProcess, Topology
 
@@ -99,7 +107,32 @@ def with_topology(argv: list[str]) -> int:
         topology.stop()
 
 
-COMMANDS = {"with-server": with_server, "with-topology": with_topology}
+def with_postgres(argv: list[str]) -> int:
+    command = without_separator(argv)
+    if not command:
+        print("usage: with-postgres CMD...", file=sys.stderr)
+        return 2
+    cluster = None
+    try:
+        try:
+            cluster = PostgresCluster().start()
+        except HarnessError as error:
+            print(f"with-postgres: {error}", file=sys.stderr)
+            return 1
+        status = run_command("with-postgres", command, {ADMIN_URL_VARIABLE: cluster.admin_url,
+                                                        DATA_DIR_VARIABLE: str(cluster.data_dir)})
+        if status != 0:
+            print(f"--- postgresql log ({cluster.log_path})\n{cluster.log_text(tail=10000)}", end="", flush=True)
+        return status
+    finally:
+        if cluster is not None:
+            try:
+                cluster.stop()
+            except HarnessError as error:
+                print(f"with-postgres: {error}", file=sys.stderr)
+
+
+COMMANDS = {"with-server": with_server, "with-topology": with_topology, "with-postgres": with_postgres}
 
 
 def main(argv: list[str]) -> int:

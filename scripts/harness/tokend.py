@@ -11,6 +11,12 @@ Each process lives in a folder `root`: `<name>.log` (kept across restarts) and
 `<name>-data` unless given another data dir. The binary is TOKEND_BINARY (default
 .build/debug/tokend, relative to the repository), read at every start, unless one is given.
 Every wait is bounded and fails loudly (HarnessError) with the process's log.
+
+The store: SQLite files in the data dir, unless TOKEND_TEST_POSTGRESQL names a PostgreSQL
+cluster (scripts/with-postgres): then every ServeProcess and RegionServer gets
+`--store postgresql://…` on a fresh database of it, made at its first start and kept across
+its restarts (`store_url`); a Topology's region servers share one (each region is a schema of
+its own). A gateway has no store. `store_url=` names one explicitly, whatever the variable.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import time
 from pathlib import Path
 
 from .ports import HOST, free_port
+from .postgres import fresh_store_url
 from .processes import REPO_ROOT, STOP_TIMEOUT_S, HarnessError, ManagedProcess
 from .readiness import decoded, request, wait_until
 
@@ -57,13 +64,16 @@ class TokendProcess(ManagedProcess):
     """One tokend process: `tokend <subcommand> … --host 127.0.0.1 --port P --data-dir D`."""
 
     label = "tokend"
+    # Whether it takes --store (serve and region do; a gateway keeps no store).
+    has_store = True
     # How long one health request may take. A gateway's health asks every region, so it is
     # as slow as its slowest region's timeouts: the Gateway raises this.
     health_timeout = 2.0
 
     def __init__(self, root: Path, name: str, port: int | None = None, *, data_dir: Path | None = None,
                  log_path: Path | None = None, binary: Path | None = None, log_level: str | None = None,
-                 extra: list[str] = (), start_timeout: float = START_TIMEOUT_S, stop_timeout: float = STOP_TIMEOUT_S):
+                 extra: list[str] = (), start_timeout: float = START_TIMEOUT_S, stop_timeout: float = STOP_TIMEOUT_S,
+                 store_url: str | None = None):
         self.root = Path(root)
         super().__init__(name, log_path or self.root / f"{name}.log", port=port or free_port(),
                          stop_timeout=stop_timeout)
@@ -73,6 +83,22 @@ class TokendProcess(ManagedProcess):
         self.log_level = log_level
         self.extra = list(extra)
         self.start_timeout = start_timeout
+        # The PostgreSQL database given, or made at the first start under TOKEND_TEST_POSTGRESQL;
+        # None: SQLite in the data dir.
+        self.store_url = store_url
+
+    @property
+    def on_postgresql(self) -> bool:
+        """Whether its store is PostgreSQL (known once it started, or when given)."""
+        return bool(self.store_url)
+
+    def store_arguments(self) -> list[str]:
+        """`--store URL` under TOKEND_TEST_POSTGRESQL (a fresh database, made once), else nothing."""
+        if not self.has_store:
+            return []
+        if self.store_url is None:
+            self.store_url = fresh_store_url()
+        return ["--store", self.store_url] if self.store_url else []
 
     def arguments(self) -> list[str]:
         """The subcommand and its own flags."""
@@ -83,8 +109,8 @@ class TokendProcess(ManagedProcess):
         if not os.access(binary, os.X_OK):
             raise HarnessError(f"no tokend binary at {binary} (set TOKEND_BINARY or build it)")
         return [str(binary), *self.arguments(), "--host", HOST, "--port", str(self.port),
-                "--data-dir", str(self.data_dir), *(["--log-level", self.log_level] if self.log_level else []),
-                *self.extra]
+                "--data-dir", str(self.data_dir), *self.store_arguments(),
+                *(["--log-level", self.log_level] if self.log_level else []), *self.extra]
 
     def start(self, timeout: float | None = None) -> "TokendProcess":
         """Spawns it and waits (default: start_timeout) until its health answers; a process
@@ -165,6 +191,7 @@ class Gateway(TokendProcess):
     with the given timeouts (None: tokend's defaults)."""
 
     label = "gateway"
+    has_store = False
 
     def __init__(self, root: Path, locations: dict[str, str], *, connect_timeout_ms: int | None = 300,
                  read_timeout_ms: int | None = 1000, name: str = "gateway", port: int | None = None, **options):
@@ -213,7 +240,9 @@ class Topology:
             raise ValueError("a topology needs at least one region")
         self._own_root = root is None
         self.root = Path(root or tempfile.mkdtemp(prefix="tokend-topology-"))
-        self.regions = {name: RegionServer(self.root, name) for name in regions}
+        # Under TOKEND_TEST_POSTGRESQL, one fresh database for all its regions (a schema each).
+        self.store_url = fresh_store_url()
+        self.regions = {name: RegionServer(self.root, name, store_url=self.store_url) for name in regions}
         self.gateway = None if direct else Gateway(
             self.root, {name: server.url for name, server in self.regions.items()},
             connect_timeout_ms=connect_timeout_ms, read_timeout_ms=read_timeout_ms)

@@ -8,6 +8,9 @@
   overridden on its own: RELIABILITY_CRASH_KILLS=200, RELIABILITY_CONCURRENCY_SECONDS=3600…
 - `serve`: starts `tokend serve` processes (harness.tokend.ServeProcess) on free loopback
   ports with throwaway data dirs, and stops every one of them at teardown, whatever the test did.
+  Under scripts/with-postgres (TOKEND_TEST_POSTGRESQL) each gets a fresh PostgreSQL database
+  as its store (`server.on_postgresql`), kept across its restarts; store_files.py says what
+  the file checks do then.
 - `figures`: lines printed in the run's summary (kills survived, requests sent, …).
 
 The binary is TOKEND_BINARY (default .build/debug/tokend), copied once per run: a rebuild

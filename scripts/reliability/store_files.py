@@ -1,5 +1,9 @@
 """The checks made on a stopped (or SIGKILLed) `tokend serve`'s files. The servers themselves
-are harness.tokend.ServeProcess, started by conftest.py's `serve` fixture."""
+are harness.tokend.ServeProcess, started by conftest.py's `serve` fixture.
+
+Under scripts/with-postgres (TOKEND_TEST_POSTGRESQL) the servers' stores are PostgreSQL
+databases, not files (`server.on_postgresql`): the tests then leave out the file checks
+(integrity, crash images) and read what is stored through the API or a pg_dump instead."""
 
 from __future__ import annotations
 
@@ -30,3 +34,17 @@ def copy_store(data_dir: Path, destination: Path) -> None:
     destination.mkdir(parents=True, exist_ok=True)
     for path in data_dir.glob("*.sqlite*"):
         (destination / path.name).write_bytes(path.read_bytes())
+
+
+def store_dump(server) -> bytes:
+    """A PostgreSQL-backed server's whole database as pg_dump prints it (schema and data)."""
+    from harness.postgres import dump
+    assert server.on_postgresql, f"{server.title} keeps its store in SQLite files"
+    return dump(server.store_url)
+
+
+def postgresql_log() -> bytes | None:
+    """The log of scripts/with-postgres's cluster (None when it cannot be read here)."""
+    from harness.postgres import PostgresCluster
+    cluster = PostgresCluster.attach()
+    return cluster.log_path.read_bytes() if cluster and cluster.log_path.exists() else None
