@@ -116,6 +116,9 @@ def test_a_false_variable_beats_the_files_true_flag(serving, tmp_path):
     (None, ["--config", "missing.json"], {}, "config file missing.json does not exist"),
     ({}, [], {"TOKEND_USAGE_FLUSH_MS": "soon"}, "TOKEND_USAGE_FLUSH_MS=soon (--usage-flush-ms) must be an integer"),
     ({}, [], {"TOKEND_METRICS": "maybe"}, "TOKEND_METRICS=maybe (--metrics) must be 1, true, yes, 0, false or no"),
+    # These start ephemeral, which keeps every store in memory: a store named beside it is refused.
+    ({}, [], {"TOKEND_STORE": "postgresql://tokend@127.0.0.1/tokend"}, "--store is not read with --ephemeral"),
+    ({"store": "sqlite"}, [], {}, "--store is not read with --ephemeral"),
 ])
 def test_a_bad_file_or_variable_refuses_to_start(tmp_path, contents, arguments, env, says):
     if contents is not None:

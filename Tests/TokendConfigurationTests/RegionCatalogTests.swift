@@ -32,6 +32,25 @@ import TokendCore
         #expect(regions[1].readTimeoutMilliseconds == 900)
     }
 
+    @Test func aLocalRegionMayNameItsStore() throws {
+        let path = try folder([
+            "fr-par.json": #"{"name": "fr-par", "location": "local", "store": "postgresql://tokend:pw@db.internal:6432/tokend"}"#,
+            "nl-ams.json": #"{"name": "nl-ams", "location": "local", "store": "sqlite"}"#,
+            "pl-waw.json": #"{"name": "pl-waw", "location": "local"}"#,
+        ])
+        let regions = try RegionCatalog.load(directory: path)
+        guard case .postgresql(let database)? = regions[0].store else {
+            Issue.record("fr-par's store is \(String(describing: regions[0].store))")
+            return
+        }
+        #expect(database.host == "db.internal" && database.port == 6432 && database.username == "tokend")
+        #expect(database.password == "pw" && database.database == "tokend")
+        // Safe to log: the password is not shown.
+        #expect(database.description == "postgresql://tokend:***@db.internal:6432/tokend")
+        #expect(regions[1].store == .sqlite)
+        #expect(regions[2].store == nil)
+    }
+
     @Test(arguments: [
         ["fr-par.json": #"{"name": "FR-PAR", "location": "local"}"#],
         ["fr-par.json": #"{"name": "nl-ams", "location": "local"}"#],
@@ -39,6 +58,9 @@ import TokendCore
         ["fr-par.json": #"{"name": "fr-par", "location": "http://host:1/"}"#],
         ["fr-par.json": #"{"name": "fr-par", "location": "local", "read_timeout_ms": 0}"#],
         ["fr-par.json": #"{"name": "fr-par"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "local", "store": "mysql://u@h/db"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "local", "store": "postgresql://h/db"}"#],
+        ["fr-par.json": #"{"name": "fr-par", "location": "http://127.0.0.1:8081", "store": "postgresql://u@h/db"}"#],
         ["fr-par.json": "{"],
         [:],
     ])
