@@ -1,11 +1,13 @@
 import Foundation
 import Testing
 import TokendCore
+import TokendTestSupport
 
 @testable import TokendStore
 
-/// The SQLite store's tenants (`TenantStore`): rows, their events, revoked keys' rows, and
-/// what verify's credential lookup learns of a key's tenant.
+/// Each store's tenants (`TenantStore`), over every store this run can test (SQLite, and
+/// PostgreSQL when `TOKEND_TEST_POSTGRESQL` names a server): rows, their events, revoked keys'
+/// rows, and what verify's credential lookup learns of a key's tenant.
 @Suite struct TenantStoreTests: StoreTesting {
     static let acme = OrganizationID.derived(fromName: "Acme")
     static let other = OrganizationID.derived(fromName: "Other")
@@ -26,8 +28,10 @@ import TokendCore
             requestID: "req", actorEmail: "alice@example.com", details: ActivityDetails(metadata: ["display_name": tenant.displayName]))
     }
 
-    @Test func insertedTenantsAreReadBackWholeAndListedOldestFirstPerOrganisation() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func insertedTenantsAreReadBackWholeAndListedOldestFirstPerOrganisation(store kind: TestStore)
+        async throws
+    {
+        let store = try await kind.open(region)
         let first = tenant("xs_acme_aaaaaaaa")
         let tied = tenant("xs_acme_00000000", name: "Tied")
         let later = tenant("xs_acme_bbbbbbbb", name: "Later", environment: "", after: 5)
@@ -50,10 +54,11 @@ import TokendCore
         #expect(events.allSatisfy { $0.event.record.kind == .tenantCreated && $0.event.region == region })
         #expect(Set(events.map(\.tenantID)) == Set([tied, first, middle, later].map(\.id)))
         #expect(try await store.activity(TenantActivityQuery(organization: Self.other)).map(\.tenantID) == [foreign.id])
+        try await store.close()
     }
 
-    @Test func aTakenIDIsAConflictEvenAfterTheTenantIsDeleted() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func aTakenIDIsAConflictEvenAfterTheTenantIsDeleted(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let original = tenant("xs_acme_aaaaaaaa")
         try await store.insert(original, activity: record(.tenantCreated, original))
         let duplicate = tenant("xs_acme_aaaaaaaa", name: "Impostor")
@@ -71,23 +76,27 @@ import TokendCore
             try await store.insert(duplicate, activity: record(.tenantCreated, duplicate))
         }
         #expect(try await store.tenant(id: original.id) == nil)
+        try await store.close()
     }
 
-    @Test func aTenantSharingAnotherTenantsProjectIsRefused() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func aTenantSharingAnotherTenantsProjectIsRefused(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let original = tenant("xs_acme_aaaaaaaa")
         try await store.insert(original, activity: record(.tenantCreated, original))
         let sharing = Tenant(
             id: TenantID("xs_acme_bbbbbbbb")!, projectID: original.projectID, organizationID: Self.acme, displayName: "Sharing",
             environment: "", region: region, createdAt: Self.start)
-        // The project's unique index refuses it (as a database error: the service never reuses a project).
-        await #expect(throws: (any Error).self) { try await store.insert(sharing, activity: record(.tenantCreated, sharing)) }
+        // The project's unique index refuses it (as a database error: the service never reuses a project),
+        // not as its id being taken: xs_acme_bbbbbbbb is free, and a conflict naming it would be false.
+        let refusal = await #expect(throws: (any Error).self) { try await store.insert(sharing, activity: record(.tenantCreated, sharing)) }
+        #expect(refusal as? TokendError != TokendError.conflict(message: "tenant id xs_acme_bbbbbbbb is taken"), "\(kind)")
         #expect(try await store.tenant(id: sharing.id) == nil)
         #expect(try await store.tenants(of: Self.acme) == [original])
+        try await store.close()
     }
 
-    @Test func updatesWriteTheNameEnvironmentAndStatusWithTheirEvent() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func updatesWriteTheNameEnvironmentAndStatusWithTheirEvent(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let original = tenant("xs_acme_aaaaaaaa")
         try await store.insert(original, activity: record(.tenantCreated, original))
         var changed = original
@@ -120,10 +129,11 @@ import TokendCore
         changed.displayName = "Again"
         try await overwrite(store, with: changed, record(.tenantMetadataUpdated, changed, at: 3))
         #expect(try await store.tenant(id: bystander.id) == bystander)
+        try await store.close()
     }
 
-    @Test func aRevokedKeyLeavesTheTokensAndKeepsARow() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func aRevokedKeyLeavesTheTokensAndKeepsARow(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let service = RegionTokenService(region: region, store: store, hasher: hasher)
         let owner = tenant("xs_acme_aaaaaaaa")
         try await store.insert(owner, activity: record(.tenantCreated, owner))
@@ -169,10 +179,11 @@ import TokendCore
         let events = try await store.activity(TenantActivityQuery(organization: Self.acme, kind: .revoked))
         #expect(events.map(\.event.record.tokenID) == [key.token.id])
         #expect(events.map(\.tenantID) == [owner.id])
+        try await store.close()
     }
 
-    @Test func deletingATenantRevokesEveryKeyKeepingTheirRows() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func deletingATenantRevokesEveryKeyKeepingTheirRows(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let service = RegionTokenService(region: region, store: store, hasher: hasher)
         let doomed = tenant("xs_acme_aaaaaaaa")
         let spared = tenant("xs_acme_bbbbbbbb")
@@ -197,10 +208,13 @@ import TokendCore
         let trail = try await store.activity(TenantActivityQuery(organization: Self.acme, tenant: doomed.id))
         #expect(trail.first?.event.record.kind == .tenantDeleted)
         #expect(trail.map(\.event.record.kind).filter { $0 == .created }.count == 2)
+        try await store.close()
     }
 
-    @Test func theCredentialLookupReportsTheKeysTenantAndWhetherItIsSuspended() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func theCredentialLookupReportsTheKeysTenantAndWhetherItIsSuspended(store kind: TestStore)
+        async throws
+    {
+        let store = try await kind.open(region)
         let service = RegionTokenService(region: region, store: store, hasher: hasher)
         var owner = tenant("xs_acme_aaaaaaaa")
         try await store.insert(owner, activity: record(.tenantCreated, owner))
@@ -231,10 +245,11 @@ import TokendCore
         try await overwrite(store, with: owner, record(.tenantActivated, owner, at: 2))
         #expect(try await store.credential(secretHash: hasher.hash(key.secret))?.suspended == false)
         #expect(try await store.credential(secretHash: hasher.hash("xag_" + String(repeating: "0", count: 32))) == nil)
+        try await store.close()
     }
 
-    @Test func trafficIsCountedPerProjectAndMonthAndAddsUp() async throws {
-        let store = try SQLiteTokenStore.inMemory(region: region)
+    @Test(arguments: TestStore.available) func trafficIsCountedPerProjectAndMonthAndAddsUp(store kind: TestStore) async throws {
+        let store = try await kind.open(region)
         let owner = tenant("xs_acme_aaaaaaaa")
         let foreign = tenant("xs_other_aaaaaaaa", organization: Self.other)
         for made in [owner, foreign] { try await store.insert(made, activity: record(.tenantCreated, made)) }
@@ -251,6 +266,7 @@ import TokendCore
         #expect(try await store.logBytesPushed(by: Self.acme, month: "2026-08") == 80)
         #expect(try await store.logBytesPushed(by: Self.other, month: "2026-08") == 14)
         #expect(try await store.logBytesPushed(by: Self.acme, month: "2026-07") == 0)
+        try await store.close()
     }
 }
 
@@ -260,7 +276,7 @@ struct StoreTestFailure: Error, CustomStringConvertible {
 }
 
 /// Writes `tenant` over what the store holds, with its event (the store's update, given the result).
-private func overwrite(_ store: SQLiteTokenStore, with tenant: Tenant, _ event: ActivityRecord) async throws {
+private func overwrite(_ store: any TenantStore, with tenant: Tenant, _ event: ActivityRecord) async throws {
     let written = try await store.update(tenant.id) { _ in (tenant, event) }
     #expect(written == tenant)
 }

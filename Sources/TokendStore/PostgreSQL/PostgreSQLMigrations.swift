@@ -84,7 +84,9 @@ enum PostgreSQLMigrations {
                 -- An unfiltered list's exact total_count in O(1), kept by triggers.
                 CREATE TABLE token_count (id INTEGER PRIMARY KEY CHECK (id = 1), tokens BIGINT NOT NULL);
                 INSERT INTO token_count (id, tokens) VALUES (1, 0);
-                CREATE FUNCTION token_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+                -- Its own search_path (the schema's, current while migrating), so a delete from
+                -- any session (psql, a data-only restore) counts in the right table.
+                CREATE FUNCTION token_counted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
                 BEGIN
                     UPDATE token_count SET tokens = tokens + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END) WHERE id = 1;
                     RETURN NULL;

@@ -16,12 +16,12 @@ extension PostgreSQLTokenStore: TenantStore {
                     """, logger: self.logger)
                 try await connection.query(activity.insertQuery, logger: self.logger)
             }
-        } catch  where Self.sqlState(of: error) == Self.uniqueViolation {
+        } catch  where Self.serverInfo(.constraintName, of: error) == "tenant_pkey" {
+            // The id taken; a project another tenant has (tenant_project_id_key) is no conflict
+            // of the caller's making, and stays the database's error.
             throw TokendError.conflict(message: "tenant id \(tenant.id) is taken")
         }
     }
-
-    static let uniqueViolation = "23505"
 
     package func tenant(id: TenantID) async throws -> Tenant? {
         try await rows(

@@ -422,12 +422,18 @@ package final class PostgreSQLTokenStore: TokenStore {
     private static let unavailableStateClasses = ["08", "40", "53", "57", "58"]
 
     /// The SQLSTATE of a server's error, inside a transaction's error too.
-    static func sqlState(of error: any Error) -> String? {
+    static func sqlState(of error: any Error) -> String? { serverInfo(.sqlState, of: error) }
+
+    /// A field of a server's error (its SQLSTATE, the constraint it broke), inside a
+    /// transaction's error too.
+    static func serverInfo(_ field: PSQLError.ServerInfo.Field, of error: any Error) -> String? {
         if let error = error as? PostgresTransactionError {
-            return [error.closureError, error.commitError, error.beginError].compactMap { $0 }.lazy.compactMap(sqlState).first
+            return [error.closureError, error.commitError, error.beginError].compactMap { $0 }.lazy.compactMap {
+                serverInfo(field, of: $0)
+            }.first
         }
         guard let error = error as? PSQLError, error.code == .server else { return nil }
-        return error.serverInfo?[.sqlState]
+        return error.serverInfo?[field]
     }
 
     private static func summary(of error: any Error) -> String {

@@ -41,6 +41,8 @@ extension SQLiteTokenStore {
     }
 
     private static func replace(_ database: any DatabaseWriter, with image: [UInt8]) throws {
+        // Nothing is no image (and SQLite cannot allocate nothing to read it into).
+        guard !image.isEmpty else { throw Self.notAnImage }
         let image = rollbackJournalHeader(image)
         let source = try DatabaseQueue()
         try source.writeWithoutTransaction { db in
