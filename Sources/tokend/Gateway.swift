@@ -17,6 +17,7 @@ struct Gateway: AsyncParsableCommand {
     func run() async throws {
         options.bootstrapLogging()
         let definitions = try regionsFolder.load(builtInWhenAbsent: false)
+        try options.refuseStoresWhenEphemeral(definitions)
         let access = try options.managementAccess()
         let locals = definitions.filter { $0.location == .local }.map(\.name)
         let metrics = options.metricsExporter()

@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         options.bootstrapLogging()
         let definitions = try regionsFolder.load(builtInWhenAbsent: true)
+        try options.refuseStoresWhenEphemeral(definitions)
         let access = try options.managementAccess()
         let metrics = options.metricsExporter()
         let backends = try await options.openLocalRegions(

@@ -222,6 +222,13 @@ struct ServerOptions: ParsableArguments {
             logger: logger())
     }
 
+    /// `--ephemeral` keeps every store in memory: a region file naming a store is refused, as
+    /// `--store` is, rather than ignored.
+    func refuseStoresWhenEphemeral(_ definitions: [RegionDefinition]) throws {
+        guard ephemeral, let named = definitions.first(where: { $0.store != nil }) else { return }
+        throw ValidationError("region \(named.name)'s file names a store, which --ephemeral does not read: every store is in memory")
+    }
+
     var postgreSQLSettings: PostgreSQLStoreSettings {
         PostgreSQLStoreSettings(
             poolSize: storePoolSize, timeout: .milliseconds(storeTimeoutMilliseconds),

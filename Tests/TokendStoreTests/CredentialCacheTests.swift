@@ -14,7 +14,7 @@ import Testing
         let lifetime = Duration.milliseconds(200)
         let cache = CredentialCache(lifetime: lifetime)
         let remembered = ContinuousClock.now
-        cache.remember(credential, for: hash, readAt: cache.lookup(hash).generation)
+        cache.remember(credential, for: hash, after: cache.lookup(hash).miss)
         let early = cache.lookup(hash).credential
         let elapsed = ContinuousClock.now - remembered
         // Read back at once (a slow machine may take longer: then the entry may be gone already).
@@ -23,7 +23,7 @@ import Testing
         try await Task.sleep(for: lifetime + .milliseconds(50))
         #expect(cache.lookup(hash).credential == nil)
         // Read again from the store, it is remembered afresh (under the same token, so a forget still finds it).
-        cache.remember(credential, for: hash, readAt: cache.lookup(hash).generation)
+        cache.remember(credential, for: hash, after: cache.lookup(hash).miss)
         #expect(cache.lookup(hash).credential == credential)
         cache.forget(credential.tokenID)
         #expect(cache.lookup(hash).credential == nil)
@@ -31,7 +31,7 @@ import Testing
 
     @Test func withoutALifetimeAnEntryStaysUntilForgotten() async throws {
         let cache = CredentialCache()
-        cache.remember(credential, for: hash, readAt: cache.lookup(hash).generation)
+        cache.remember(credential, for: hash, after: cache.lookup(hash).miss)
         try await Task.sleep(for: .milliseconds(250))
         #expect(cache.lookup(hash).credential == credential)
         cache.apply(.all)
@@ -40,9 +40,19 @@ import Testing
 
     @Test func aLookupThatRacedWithAnAnnouncedChangeIsNotRemembered() {
         let cache = CredentialCache(lifetime: .seconds(60))
-        let generation = cache.lookup(hash).generation
+        let miss = cache.lookup(hash).miss
         cache.apply(.token(credential.tokenID))
-        cache.remember(credential, for: hash, readAt: generation)
+        cache.remember(credential, for: hash, after: miss)
+        #expect(cache.lookup(hash).credential == nil)
+    }
+
+    @Test func aSlowReadsLifetimeCountsFromWhenTheReadBegan() async throws {
+        let cache = CredentialCache(lifetime: .milliseconds(300))
+        let miss = cache.lookup(hash).miss
+        // The store took 250 ms to answer: the credential may be used for 50 ms more, not 300.
+        try await Task.sleep(for: .milliseconds(250))
+        cache.remember(credential, for: hash, after: miss)
+        try await Task.sleep(for: .milliseconds(100))
         #expect(cache.lookup(hash).credential == nil)
     }
 }

@@ -30,21 +30,30 @@ final class CredentialCache: Sendable {
         self.lifetime = lifetime
     }
 
-    /// The cached credential, or the generation to hand back to `remember` after a store lookup.
-    func lookup(_ hash: [UInt8]) -> (credential: Credential?, generation: UInt64) {
+    /// When a lookup missed: what `remember` needs to know of it after the store's read.
+    struct Miss: Sendable {
+        let generation: UInt64
+        /// When the read began: a remembered credential's lifetime counts from here, so a slow
+        /// read does not lengthen it.
+        let at: ContinuousClock.Instant?
+    }
+
+    /// The cached credential, or what to hand back to `remember` after a store lookup.
+    func lookup(_ hash: [UInt8]) -> (credential: Credential?, miss: Miss) {
         let now = lifetime.map { _ in ContinuousClock.now }
         return state.withLock { state in
-            guard let entry = state.entries[hash] else { return (nil, state.generation) }
-            if let now, let expires = entry.expires, expires <= now { return (nil, state.generation) }
-            return (entry.credential, state.generation)
+            let miss = Miss(generation: state.generation, at: now)
+            guard let entry = state.entries[hash] else { return (nil, miss) }
+            if let now, let expires = entry.expires, expires <= now { return (nil, miss) }
+            return (entry.credential, miss)
         }
     }
 
-    /// Keeps a credential read from the store, unless something was forgotten since `generation`.
-    func remember(_ credential: Credential, for hash: [UInt8], readAt generation: UInt64) {
-        let expires = lifetime.map { ContinuousClock.now + $0 }
+    /// Keeps a credential read from the store, unless something was forgotten since the miss.
+    func remember(_ credential: Credential, for hash: [UInt8], after miss: Miss) {
+        let expires = lifetime.map { (miss.at ?? ContinuousClock.now) + $0 }
         state.withLock { state in
-            guard state.generation == generation else { return }
+            guard state.generation == miss.generation else { return }
             if state.entries.count >= capacity {
                 // Simple and bounded: start over rather than track recency on the hot path.
                 state.entries.removeAll(keepingCapacity: true)

@@ -90,7 +90,7 @@ package final class TokenVerifier: Sendable {
         case (let cached?, _):
             metrics.cacheLookup(hit: true)
             credential = cached
-        case (nil, let generation):
+        case (nil, let miss):
             metrics.cacheLookup(hit: false)
             // The lookup compares keyed hashes, never the secret itself: its timing tells an
             // attacker nothing about any secret.
@@ -104,7 +104,7 @@ package final class TokenVerifier: Sendable {
             guard let found = stored else {
                 throw deny(.authenticationDenied(method: .apiKey, reason: .notFound), .unknown, at: now)
             }
-            cache.remember(found, for: hash, readAt: generation)
+            cache.remember(found, for: hash, after: miss)
             credential = found
         }
 

@@ -6,9 +6,11 @@ import TokendCore
 /// the transaction of each delete, rotation and tenant change), on a connection of its own,
 /// and hands each change to verify's cache.
 ///
-/// A lost connection is found by the next read on it; until then, and while it is away,
-/// announcements are missed, so the cache is told to forget everything each time the listener
-/// (re)connects, and its entries expire anyway (`credentialLifetime`).
+/// While its connection is away, announcements are missed, so the cache is told to forget
+/// everything each time the listener (re)connects, and its entries expire anyway
+/// (`credentialLifetime`): a cached credential keeps verifying while the database is away, for
+/// at most that long. A peer that vanished without closing the connection (a failover, a
+/// firewall dropping it) is found by a ping every few seconds.
 struct CredentialChangeListener: Sendable {
     let configuration: PostgresConnection.Configuration
     let channel: String
@@ -39,8 +41,16 @@ struct CredentialChangeListener: Sendable {
                     deliver(.all)
                     backoff = .milliseconds(100)
                     logger.debug("listening for credential changes", metadata: ["channel": "\(channel)"])
-                    for try await notification in notifications {
-                        if let change = change(in: notification.payload) { deliver(change) }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await notification in notifications {
+                                if let change = change(in: notification.payload) { deliver(change) }
+                            }
+                        }
+                        group.addTask { try await keepChecking(connection) }
+                        // Either ends only by failing (or by cancellation): reconnect.
+                        try await group.next()
+                        group.cancelAll()
                     }
                 }
             } catch {
@@ -49,10 +59,25 @@ struct CredentialChangeListener: Sendable {
                     "credential change listener lost its connection; reconnecting",
                     metadata: ["channel": "\(channel)", "error": "\(String(reflecting: error))", "retry_ms": "\(backoff.milliseconds)"])
             }
-            deliver(.all)
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(2))
         }
+    }
+
+    /// Pings the connection every `pingInterval`, throwing when it does not answer in time.
+    private func keepChecking(_ connection: PostgresConnection) async throws {
+        while true {
+            try await Task.sleep(for: Self.pingInterval)
+            try await withDeadline(Self.pingInterval, expired: { ListenerSilent() }) {
+                try await connection.query("SELECT 1", logger: logger)
+            }
+        }
+    }
+
+    private static let pingInterval = Duration.seconds(2)
+
+    private struct ListenerSilent: Error, CustomStringConvertible {
+        var description: String { "the listener's connection did not answer a ping" }
     }
 
     private func change(in payload: String) -> CredentialChange? {

@@ -137,8 +137,16 @@ enum PostgreSQLMigrations {
     static func migrate(_ connection: PostgresConnection, schema: String, logger: Logger) async throws {
         try await PostgreSQLTransaction.run(on: connection, logger: logger) { connection in
             // Transaction-scoped: released by the commit (or the rollback of a failed migration).
+            // A migration may take longer than an operation may, and may wait for another instance's.
+            try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+            try await connection.query("SET LOCAL lock_timeout = 0", logger: logger)
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("tokend migrations " + schema)))", logger: logger)
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+            // Created only when missing: a user who owns the schema but may not create schemas
+            // in the database is refused CREATE SCHEMA even with IF NOT EXISTS.
+            let exists =
+                try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+                .collect().isEmpty == false
+            if !exists { try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger) }
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """

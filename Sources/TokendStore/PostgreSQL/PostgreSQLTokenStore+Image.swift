@@ -52,7 +52,7 @@ extension PostgreSQLTokenStore {
             let tables = try await source.database.read { db in
                 try CopiedTable.all.map { table in
                     try Row.fetchAll(db, sql: "SELECT \(table.columnList) FROM \(table.name)").map { row in
-                        table.columns.indices.map { CopiedValue(sqlite: row[$0], as: table.columns[$0].kind) }
+                        try table.columns.indices.map { try CopiedValue(sqlite: row[$0], as: table.columns[$0].kind) }
                     }
                 }
             }
@@ -171,13 +171,15 @@ enum CopiedValue: Sendable {
         }
     }
 
-    init(sqlite value: DatabaseValue, as kind: CopiedTable.Kind) {
-        switch value.storage {
-        case .null: self = .null
-        case .int64(let integer): self = .integer(integer)
-        case .double(let double): self = .integer(Int64(double))
-        case .string(let text): self = .text(text)
-        case .blob(let data): self = .bytes(Array(data))
+    /// Each value as the column's kind wants it; an image whose tables hold anything else
+    /// (a crafted one: tokend writes STRICT tables) is refused.
+    init(sqlite value: DatabaseValue, as kind: CopiedTable.Kind) throws {
+        switch (value.storage, kind) {
+        case (.null, _): self = .null
+        case (.int64(let integer), .integer), (.int64(let integer), .boolean): self = .integer(integer)
+        case (.string(let text), .text): self = .text(text)
+        case (.blob(let data), .bytes): self = .bytes(Array(data))
+        default: throw TokendError.invalidArgument("image", .format, "the snapshot's image holds a value of the wrong type")
         }
     }
 

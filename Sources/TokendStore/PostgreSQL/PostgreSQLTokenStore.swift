@@ -43,7 +43,13 @@ package final class PostgreSQLTokenStore: TokenStore {
             region: region, location: location, settings: settings, metrics: StoreMetrics(region: region, factory: metrics),
             logger: logger)
         do {
+            // Reachable within an operation's timeout, then migrated within a longer one: another
+            // instance may be migrating (it holds the lock), and a migration may take a while.
             try await withDeadline(settings.timeout, expired: { Unreachable(location: location, timeout: settings.timeout) }) {
+                try await store.client.query("SELECT 1", logger: logger)
+            }
+            let migrating = max(settings.timeout, .seconds(60))
+            try await withDeadline(migrating, expired: { Unreachable(location: location, timeout: migrating) }) {
                 try await store.client.withConnection { connection in
                     try await PostgreSQLMigrations.migrate(connection, schema: store.schema, logger: logger)
                 }
@@ -72,7 +78,8 @@ package final class PostgreSQLTokenStore: TokenStore {
             database: location.database, tls: .disable)
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = settings.timeout
-        configuration.options.additionalStartupParameters = Self.startupParameters(schema: schema, name: "tokend \(region)")
+        configuration.options.additionalStartupParameters =
+            Self.startupParameters(schema: schema, name: "tokend \(region)") + Self.serverTimeouts(settings.timeout)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         let transactionLogger = logger
@@ -100,6 +107,16 @@ package final class PostgreSQLTokenStore: TokenStore {
     /// and region a connection serves in `pg_stat_activity`.
     private static func startupParameters(schema: String, name: String) -> [(String, String)] {
         [("search_path", schema), ("application_name", name)]
+    }
+
+    /// The server gives up on what the client has stopped waiting for: a statement or a lock
+    /// wait past the store's timeout is cancelled, and a session idle inside a transaction (its
+    /// client stuck) is ended, so the transaction rolls back instead of committing late.
+    private static func serverTimeouts(_ timeout: Duration) -> [(String, String)] {
+        let milliseconds = String(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return [
+            ("statement_timeout", milliseconds), ("lock_timeout", milliseconds), ("idle_in_transaction_session_timeout", milliseconds),
+        ]
     }
 
     private func startListening(at location: PostgreSQLLocation) {
@@ -233,9 +250,11 @@ package final class PostgreSQLTokenStore: TokenStore {
     ) async throws {
         try await write(.recordVerifications) { connection in
             if !lastUsed.isEmpty {
-                // One statement for the whole flush: the ids and times as two arrays.
-                let ids = lastUsed.keys.map(\.rawValue)
-                let times = lastUsed.keys.map { lastUsed[$0]!.microsecondsSinceEpoch }
+                // One statement for the whole flush: the ids and times as two arrays, in id
+                // order, so two instances' flushes lock shared rows in one order (no deadlock).
+                let used = lastUsed.sorted { $0.key.rawValue < $1.key.rawValue }
+                let ids = used.map(\.key.rawValue)
+                let times = used.map(\.value.microsecondsSinceEpoch)
                 try await connection.query(
                     """
                     UPDATE token SET last_used_at = used.at FROM unnest(\(ids)::TEXT[], \(times)::BIGINT[]) AS used (id, at)
@@ -243,7 +262,7 @@ package final class PostgreSQLTokenStore: TokenStore {
                     """, logger: self.logger)
             }
             for denial in denials { try await connection.query(denial.insertQuery, logger: self.logger) }
-            for (project, counted) in traffic {
+            for (project, counted) in traffic.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 try await connection.query(
                     """
                     INSERT INTO traffic (project_id, month, writes, reads, bytes_pushed, log_bytes_pushed)
@@ -408,13 +427,14 @@ package final class PostgreSQLTokenStore: TokenStore {
     /// Whether the database, not the operation, failed: it is away, too slow, or refused for
     /// a reason that waiting and retrying mends.
     static func isUnavailability(_ error: any Error) -> Bool {
-        if error is StoreTimeout || error is Unreachable { return true }
         if let state = sqlState(of: error) { return unavailableStateClasses.contains(where: state.hasPrefix) }
         if let error = error as? PostgresTransactionError {
             return [error.closureError, error.commitError, error.beginError].compactMap { $0 }.contains(where: isUnavailability)
         }
-        // The client's own errors: the connection refused, closed, reset, or the pool shut.
-        return error is PSQLError
+        // Anything else from the client is the database unreachable: our timeout, the connection
+        // refused, closed or reset, the pool shut or its circuit breaker open after a long outage
+        // (a ConnectionPoolError, not a PSQLError).
+        return !(error is TokendStoreError) && !(error is TokendError)
     }
 
     /// Connection trouble (08), transaction conflicts (40), no resources (53), the server
