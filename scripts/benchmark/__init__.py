@@ -14,5 +14,8 @@ Standard library only. Every process is started through the process harness (scr
 bound to 127.0.0.1, given a time limit, and stopped on exit, also on failure or Ctrl-C.
 The parts: benchmark.cases (the cases, phase by phase), benchmark.wrk (the wrk driver),
 benchmark.report (the table, figures and targets), benchmark.stores (`tokend fill`),
-benchmark.measure (/proc, fsync, machine), benchmark.common, benchmark.cli (this command).
+benchmark.measure (/proc, fsync, machine), benchmark.common, benchmark.cli (this command),
+benchmark.postgresql (with --postgresql: a throwaway PostgreSQL cluster; every operation on it
+beside SQLite, two instances of a region behind nginx against one, the cross-instance
+revocation bound).
 """

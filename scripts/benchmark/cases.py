@@ -2,8 +2,8 @@
 stores), store size and fsync, startup (first answer), the main server (ping ceiling, verify,
 get, lists, creates, deletes, memory), the gateway against a region directly, an ephemeral
 server (`serve --ephemeral`: first answer, snapshot restore of 10,000 tokens, create, list of
-2, delete), and moto's IAM server as the peer. Every server is started through the process
-harness (scripts/harness)."""
+2, delete), and moto's IAM server as the peer; with --postgresql, then the PostgreSQL phases
+(benchmark.postgresql). Every server is started through the process harness (scripts/harness)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from .common import (AUTH, AWS_AUTH, CREATE_PROJECT, ORDERS, PAIR_PROJECT, RATIO
                      RESTORE_TOKENS, TOKENS, TOKENS_PER_PROJECT, VERIFY_PROJECT, BenchError, Client, list_ids,
                      list_all_ids, log, project_id, write_lines)
 from .measure import fsync_ms, vm_rss
+from .postgresql import PostgresPhases
 from .report import rate
 from .stores import fill_store
 from .wrk import Run, Wrk
@@ -41,6 +42,7 @@ class EphemeralServe(ServeProcess):
     empty folder the harness made for it stays unused)."""
 
     label = "serve-ephemeral"
+    has_store = False  # in memory: never --store, even under TOKEND_TEST_POSTGRESQL
 
     def __init__(self, *args, extra: list[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -61,9 +63,11 @@ class Config:
     threads: int = 2
     connections: int = 64
     create_connections: int = 32
+    postgresql: bool = False        # the PostgreSQL phases too (benchmark.postgresql), after the others
+    postgresql_only: bool = False   # the PostgreSQL phases alone (development)
 
 
-class Bench:
+class Bench(PostgresPhases):
     def __init__(self, config: Config, binary: Path, out: Path, work: Path, cache: Path | None) -> None:
         self.config = config
         self.binary = binary
@@ -107,6 +111,10 @@ class Bench:
 
     def run(self) -> None:
         started = time.monotonic()
+        if self.config.postgresql_only:
+            self.postgresql_phase()
+            self.results["seconds"] = time.monotonic() - started
+            return
         scales = self.config.scales
         largest = scales[-1]
         for tokens in scales[:-1]:
@@ -121,6 +129,8 @@ class Bench:
         self.metrics_phase()
         self.ephemeral_phase()
         self.moto_phase()
+        if self.config.postgresql:
+            self.postgresql_phase()
         self.results["seconds"] = time.monotonic() - started
 
     def sample_ids(self, client: Client, projects: int, want: int, first: int, last: int) -> list[str]:

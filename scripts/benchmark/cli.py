@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 import benchmark
+from harness.nginx import nginx_binary
+from harness.postgres import bindir
 from harness.processes import HarnessError, stop_all
 
 from .cases import Bench, Config
@@ -38,6 +40,12 @@ def main() -> int:
     parser.add_argument("--scales", help="comma-separated store sizes, the last one the main store (default 10000,1000000)")
     parser.add_argument("--fill-cache", type=Path, help="keep filled stores here and reuse them in later runs (development)")
     parser.add_argument("--keep-work", action="store_true", help="do not delete the stores and request lists")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="then the PostgreSQL phases on a throwaway cluster: every operation beside SQLite, two "
+                             "instances behind nginx against one, the cross-instance revocation bound (adds about "
+                             "5 minutes with --quick here; about 3 times that in a full run)")
+    parser.add_argument("--postgresql-only", action="store_true",
+                        help="the PostgreSQL phases alone (development; results.md has their section only)")
     args = parser.parse_args()
 
     quick = args.quick
@@ -45,11 +53,18 @@ def main() -> int:
     scales = [int(s) for s in args.scales.split(",")] if args.scales else ([10_000, 100_000] if quick else [10_000, 1_000_000])
     if len(scales) < 2 or scales != sorted(scales) or scales[-1] < 2 * BIG_PROJECT_TOKENS:
         parser.error("--scales needs at least two increasing sizes, the last at least 20000")
-    config = Config(quick=quick, duration=duration, scales=scales, one_connection_duration=1 if quick else max(1, duration // 2))
+    config = Config(quick=quick, duration=duration, scales=scales, one_connection_duration=1 if quick else max(1, duration // 2),
+                    postgresql=args.postgresql and not args.postgresql_only, postgresql_only=args.postgresql_only)
     if not args.binary.exists():
         parser.error(f"no tokend binary at {args.binary}")
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed")
+    if args.postgresql or args.postgresql_only:
+        try:
+            bindir()
+            nginx_binary()
+        except HarnessError as error:
+            parser.error(f"--postgresql: {error}")
     out = args.out or Path(tempfile.gettempdir()) / f"tokend-bench-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tokend-bench-work-"))
@@ -60,6 +75,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     limit = 600 if quick else 1800
+    if args.postgresql or args.postgresql_only:
+        # The PostgreSQL phases' own budget (each case runs on two servers, two fills).
+        limit = (0 if args.postgresql_only else limit) + (900 if quick else 2400)
     alarm_hit = False
 
     def on_alarm(_signum, _frame):

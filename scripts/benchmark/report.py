@@ -42,6 +42,13 @@ def count(value: int) -> str:
 
 def report(bench: Bench) -> tuple[str, list[dict]]:
     config = bench.config
+    if config.postgresql_only:
+        from .postgresql import postgresql_report
+        section, _ = postgresql_report(bench)
+        header = (f"tokend benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}: the PostgreSQL phases alone "
+                  f"({config.duration:g} s per case, {config.one_connection_duration} s for the 1-connection runs); "
+                  f"wrk -t{config.threads}; {bench.results['machine']}; tokend {bench.results['source']}")
+        return "\n".join([header, "", section]), []
     runs = bench.results["runs"]
     scales = config.scales
     largest = scales[-1]
@@ -246,4 +253,8 @@ def report(bench: Bench) -> tuple[str, list[dict]]:
               f"{config.connections} connections unless the conns column says otherwise; "
               f"{bench.results['machine']}; tokend {bench.results['source']}")
     text = "\n".join([header, "", table, "", "\n".join(figure_lines), "", "\n".join(target_lines)])
+    if config.postgresql:
+        from .postgresql import postgresql_report
+        section, _ = postgresql_report(bench)  # its targets: results["postgresql"]["targets"]
+        text += "\n\n" + section
     return text, targets

@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.processes import track, untrack
 
 from .common import REPO, BenchError, Client, log
-from .measure import busy_cpu_seconds, proc_stat_cpu, vm_rss, wrk_cpu_seconds
+from .measure import ProcessTree, busy_cpu_seconds, cpu_seconds, vm_rss, wrk_cpu_seconds
 
 WALK_LUA = REPO / "scripts" / "bench-wrk" / "walk.lua"
 
@@ -65,7 +65,8 @@ class Wrk:
             duration: float | None = None, headers: list[str] = (), walk: tuple | None = None,
             watch: dict | None = None, expect_non2xx: bool = False, env: dict | None = None,
             probe: int | None = 200) -> Run:
-        """walk = (METHOD, file, wrap) to use walk.lua; watch = {label: pid} to sample CPU and RSS;
+        """walk = (METHOD, file, wrap) to use walk.lua; watch = {label: pid or ProcessTree} to sample
+        CPU (and the RSS of plain pids);
         probe = the status one request of the run (its first) must get first, None for no probe."""
         threads = min(threads or self.threads, connections)
         if probe is not None:
@@ -89,14 +90,16 @@ class Wrk:
             method, file, wrap = walk
             argv += ["--", method, str(file), "1" if wrap else "0", str(threads)]
         watch = watch or {}
-        before = {label: proc_stat_cpu(pid) for label, pid in watch.items()}
-        rss_max = {label: vm_rss(pid) for label, pid in watch.items()}
-        anon_max = {label: vm_rss(pid, "RssAnon") for label, pid in watch.items()}
+        before = {label: cpu_seconds(pid) for label, pid in watch.items()}
+        # Memory of single processes only (a ProcessTree's children share their parent's pages).
+        sized = {label: pid for label, pid in watch.items() if not isinstance(pid, ProcessTree)}
+        rss_max = {label: vm_rss(pid) for label, pid in sized.items()}
+        anon_max = {label: vm_rss(pid, "RssAnon") for label, pid in sized.items()}
         stop = threading.Event()
 
         def sample() -> None:
             while not stop.wait(0.1):
-                for label, pid in watch.items():
+                for label, pid in sized.items():
                     try:
                         rss_max[label] = max(rss_max[label], vm_rss(pid))
                         anon_max[label] = max(anon_max[label], vm_rss(pid, "RssAnon"))
@@ -132,7 +135,7 @@ class Wrk:
             raise BenchError(f"wrk {name} failed ({process.returncode}): {stderr.decode(errors='replace')[-2000:]}")
         run = Run(name, connections, duration)
         for label, pid in watch.items():
-            run.cpu[label] = (proc_stat_cpu(pid) - before[label]) / wall
+            run.cpu[label] = (cpu_seconds(pid) - before[label]) / wall
         # wrk itself: the reaped children's CPU grows by exactly this wrk's (servers are reaped later).
         run.cpu["wrk"] = (wrk_cpu_seconds() - wrk_before) / wall
         # Everything else the machine did meanwhile (this driver's sampling, other sessions' work).
@@ -184,9 +187,9 @@ def settle(watch: dict, limit: float = 60.0) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
-            before = sum(proc_stat_cpu(pid) for pid in watch.values())
+            before = sum(cpu_seconds(pid) for pid in watch.values())
             time.sleep(0.2)
-            if sum(proc_stat_cpu(pid) for pid in watch.values()) - before < 0.01:
+            if sum(cpu_seconds(pid) for pid in watch.values()) - before < 0.01:
                 return
         except OSError:
             return
