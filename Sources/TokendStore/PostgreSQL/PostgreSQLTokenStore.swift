@@ -184,7 +184,7 @@ package final class PostgreSQLTokenStore: TokenStore {
     }
 
     package func token(id: TokenID) async throws -> Token? {
-        try await rows(.getToken, TokenStatement(id: id.rawValue), decodeToken).first
+        try await rows(.getToken, TokenStatement(value: id.rawValue), decodeToken).first
     }
 
     package func list(_ query: TokenListQuery) async throws -> TokenPage {
@@ -233,7 +233,7 @@ package final class PostgreSQLTokenStore: TokenStore {
     }
 
     package func credential(secretHash: [UInt8]) async throws -> Credential? {
-        try await rows(.credential, CredentialStatement(hash: secretHash.bytea)) { row in
+        try await rows(.credential, CredentialStatement(value: secretHash.bytea)) { row in
             guard let id = TokenID(try row[0].decode(String.self)), let project = ProjectID(try row[1].decode(String.self)) else {
                 throw TokendStoreError.corrupt(table: "token")
             }

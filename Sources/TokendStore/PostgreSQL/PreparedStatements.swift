@@ -5,8 +5,25 @@ import PostgresNIO
 // name and prepares it on a connection's first use): a get or a verify lookup then skips the
 // server's parsing and planning. Rows come back as they are, for the store's decoders.
 
-/// The token a secret's hash belongs to, current or rotated out, with its tenant: verify's lookup.
-struct CredentialStatement: PostgresPreparedStatement {
+/// A prepared statement of one value, `$1`.
+protocol OneValueStatement: PostgresPreparedStatement where Row == PostgresRow {
+    associatedtype Value: PostgresDynamicTypeEncodable
+    var value: Value { get }
+}
+
+extension OneValueStatement {
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(value)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+}
+
+/// The token a secret's hash (`value`) belongs to, current or rotated out, with its tenant:
+/// verify's lookup.
+struct CredentialStatement: OneValueStatement {
     static let sql = """
         SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id,
             tenant.suspended OR tenant.deleted_at IS NOT NULL FROM (
@@ -19,28 +36,12 @@ struct CredentialStatement: PostgresPreparedStatement {
         LEFT JOIN tenant ON tenant.project_id = found.project_id
         """
 
-    let hash: ByteBuffer
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(hash)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+    let value: ByteBuffer
 }
 
-/// One token by id: a get.
-struct TokenStatement: PostgresPreparedStatement {
+/// One token by its id (`value`): a get.
+struct TokenStatement: OneValueStatement {
     static let sql = "SELECT \(tokenColumns) FROM token WHERE id = $1"
 
-    let id: String
-
-    func makeBindings() -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) -> PostgresRow { row }
+    let value: String
 }
