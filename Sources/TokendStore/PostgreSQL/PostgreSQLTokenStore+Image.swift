@@ -57,9 +57,7 @@ extension PostgreSQLTokenStore {
                 }
             }
             try await self.inNextBatch { connection in
-                try await connection.query(
-                    "TRUNCATE token, activity, idempotency, tenant, revoked_key, traffic RESTART IDENTITY", logger: self.logger)
-                try await connection.query("UPDATE token_count SET tokens = 0", logger: self.logger)
+                try await self.emptyEveryTable(connection)
                 for (table, rows) in zip(CopiedTable.all, tables) {
                     try await Self.insert(rows, into: table, connection, logger: self.logger)
                 }

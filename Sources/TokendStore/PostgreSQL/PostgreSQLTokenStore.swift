@@ -290,9 +290,7 @@ package final class PostgreSQLTokenStore: TokenStore {
 
     package func removeAll() async throws {
         try await write(.removeAll) { connection in
-            try await connection.query(
-                "TRUNCATE token, activity, idempotency, tenant, revoked_key, traffic RESTART IDENTITY", logger: self.logger)
-            try await connection.query("UPDATE token_count SET tokens = 0", logger: self.logger)
+            try await self.emptyEveryTable(connection)
             try await self.announce(.all, connection)
         }
     }
@@ -320,6 +318,14 @@ package final class PostgreSQLTokenStore: TokenStore {
     func lockedToken(_ id: TokenID, _ connection: PostgresConnection) async throws -> Token? {
         try await connection.query("SELECT \(unescaped: tokenColumns) FROM token WHERE id = \(id.rawValue) FOR UPDATE", logger: logger)
             .collect().first.map { try decodeToken($0.makeRandomAccess()) }
+    }
+
+    /// Empties every table a snapshot holds (`CopiedTable.all`, so a table added there is
+    /// emptied too) and zeroes the token count, in the caller's transaction.
+    func emptyEveryTable(_ connection: PostgresConnection) async throws {
+        let tables = CopiedTable.all.map(\.name).joined(separator: ", ")
+        try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(tables) RESTART IDENTITY"), logger: logger)
+        try await connection.query("UPDATE token_count SET tokens = 0", logger: logger)
     }
 
     /// Tells the other instances, when the transaction commits, to forget what `change` names.
