@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -53,15 +52,24 @@ import TokendStore
         #expect(!FileManager.default.fileExists(atPath: walPath))
     }
 
-    @Test func aRemoteRegionsClientIsShutDownWithTheGroup() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let group = ServiceGroup(configuration: .init(services: [HTTPClientService(client: client)], logger: Logger(label: "tokend-test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+    @Test func aRemoteRegionsConnectionsAreClosedWithTheGroup() async throws {
+        try await TestServer.application(FrontDoor(backends: [], access: .open)).test(.live) { region in
+            let pool = try #require(HTTP1ConnectionPool(baseURL: "http://127.0.0.1:\(region.port!)", connectTimeout: .seconds(5)))
+            let answer = try await pool.exchange(UpstreamRequest(.GET, "/_tokend/ping"), within: .seconds(5), answerLimit: 1 << 16)
+            #expect(answer.status == .ok)
+            #expect(pool.idleConnections == 1)
+            let group = ServiceGroup(
+                configuration: .init(services: [UpstreamTransportService(transport: pool)], logger: Logger(label: "tokend-test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            #expect(pool.idleConnections == 0)
+            // Shut down: no new connection is opened.
+            await #expect(throws: UpstreamFailure.self) {
+                try await pool.exchange(UpstreamRequest(.GET, "/_tokend/ping"), within: .seconds(5), answerLimit: 1 << 16)
+            }
         }
-        // Shut down already: a second shutdown is refused.
-        await #expect(throws: HTTPClientError.alreadyShutdown) { try await client.shutdown() }
     }
 }

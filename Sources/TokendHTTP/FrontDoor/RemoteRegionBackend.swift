@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,9 +9,9 @@ import ServiceLifecycle
 import Synchronization
 import TokendCore
 
-/// A region served by its own tokend elsewhere: requests are relayed over HTTP. Request
-/// bodies are read first (they are at most 64 KiB, the regions' own limit), so a request
-/// the client retries on a fresh connection can be sent again; answers are read whole too.
+/// A region served by its own tokend elsewhere: requests are relayed over HTTP (its
+/// `UpstreamTransport`). Request bodies are read first (they are at most 64 KiB, the
+/// regions' own limit) and answers are read whole too.
 /// Management auth is checked by the region itself, so relaying adds
 /// no hole. A region that cannot answer properly within its timeouts is a 503
 /// `out_of_stock` naming it; nothing is remembered between requests, so a region that
@@ -20,7 +19,7 @@ import TokendCore
 package final class RemoteRegionBackend: RegionBackend {
     package let region: RegionName
     package let baseURL: String
-    private let client: HTTPClient
+    private let transport: any UpstreamTransport
     private let readTimeout: TimeAmount
     private let lastError = Mutex<String?>(nil)
     private let metrics: UpstreamMetrics
@@ -34,16 +33,12 @@ package final class RemoteRegionBackend: RegionBackend {
         self.metrics = UpstreamMetrics(region: region, factory: metrics)
         self.baseURL = baseURL
         self.readTimeout = .milliseconds(Int64(readTimeoutMilliseconds))
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(connectTimeoutMilliseconds)), read: readTimeout))
-        configuration.decompression = .disabled
-        // A refused connection is an answer: fail at once instead of retrying until the connect timeout.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        // Relay as many requests at once as clients send: the default of 8 connections per
-        // region would queue a busy gateway's requests behind each other.
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let connectTimeout = TimeAmount.milliseconds(Int64(connectTimeoutMilliseconds))
+        // Plain `http://` base URLs (a gateway's regions on a private network) get pooled
+        // HTTP/1.1 connections; `https://` ones AsyncHTTPClient, which brings TLS.
+        self.transport =
+            HTTP1ConnectionPool(baseURL: baseURL, connectTimeout: connectTimeout)
+            ?? AsyncHTTPClientTransport(baseURL: baseURL, connectTimeout: connectTimeout)
     }
 
     package var location: String { baseURL }
@@ -66,30 +61,31 @@ package final class RemoteRegionBackend: RegionBackend {
         RemoteTenantRegion(backend: self, sessions: sessions)
     }
 
-    /// The client's connections stay open until the application stops.
-    package func services(logger: Logger) -> [any Service] { [HTTPClientService(client: client)] }
+    /// The region's connections stay open until the application stops.
+    package func services(logger: Logger) -> [any Service] { [UpstreamTransportService(transport: transport)] }
 
     private func relay(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        var upstream = HTTPClientRequest(url: baseURL + (request.head.path ?? "/"))
-        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
-        upstream.headers = HopByHop.relayed(request.headers)
-        upstream.headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
+        var headers = HopByHop.relayed(request.headers)
+        headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
         let body = try await request.body.collect(upTo: RequestLimits.bodyBytes)
-        if body.readableBytes > 0 { upstream.body = .bytes(body) }
-        let (answer, answerBody) = try await send(upstream, logger: context.logger)
-        var headers = HTTPFields()
+        let answer = try await send(
+            UpstreamRequest(
+                HTTPMethod(rawValue: request.method.rawValue), request.head.path ?? "/", headers: headers,
+                body: body.readableBytes > 0 ? body : nil),
+            logger: context.logger)
+        var relayed = HTTPFields()
         for header in answer.headers where !HopByHop.isDropped(header.name, from: answer.headers) && header.name.lowercased() != "date" {
-            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+            if let name = HTTPField.Name(header.name) { relayed.append(HTTPField(name: name, value: header.value)) }
         }
-        return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: answerBody))
+        return Response(status: .init(code: Int(answer.status.code)), headers: relayed, body: .init(byteBuffer: answer.body))
     }
 
     package func health() async -> RegionHealth {
         let started = ContinuousClock.now
         var failure: String?
         do {
-            let (_, body) = try await send(HTTPClientRequest(url: baseURL + "/_tokend/health"), logger: nil)
-            guard let report = try? JSONDecoder().decode(HealthReport.self, from: Data(buffer: body)) else {
+            let answer = try await send(UpstreamRequest(.GET, "/_tokend/health"), logger: nil)
+            guard let report = try? JSONDecoder().decode(HealthReport.self, from: Data(buffer: answer.body)) else {
                 throw unavailable("its health answer is not a tokend health report")
             }
             let mine = report.regions.first { $0.region == region.rawValue }
@@ -125,9 +121,7 @@ package final class RemoteRegionBackend: RegionBackend {
     }
 
     package func reset() async throws {
-        var request = HTTPClientRequest(url: baseURL + "/_tokend/reset?region=" + region.rawValue)
-        request.method = .POST
-        let (answer, _) = try await send(request, logger: nil)
+        let answer = try await send(UpstreamRequest(.POST, "/_tokend/reset?region=" + region.rawValue), logger: nil)
         switch answer.status {
         case .ok: return
         case .forbidden: throw TokendError.permissionsDenied(action: "reset", resource: "region \(region) (its server refuses resets)")
@@ -137,26 +131,26 @@ package final class RemoteRegionBackend: RegionBackend {
 
     /// The region server's `/_tokend/state` (open mode only), as base64 in JSON.
     package func exportState() async throws -> [UInt8] {
-        let (answer, body) = try await send(HTTPClientRequest(url: baseURL + "/_tokend/state?region=" + region.rawValue), logger: nil)
+        let answer = try await send(UpstreamRequest(.GET, "/_tokend/state?region=" + region.rawValue), logger: nil)
         guard answer.status == .ok else { throw stateRefusal(answer.status.code, "export") }
-        guard let state = try? JSONDecoder().decode(RegionState.self, from: Data(buffer: body)),
+        guard let state = try? JSONDecoder().decode(RegionState.self, from: Data(buffer: answer.body)),
             let image = Data(base64Encoded: state.image)
         else { throw unavailable("its state answer is not a tokend state") }
         return Array(image)
     }
 
     package func importState(_ image: [UInt8]) async throws {
-        var request = HTTPClientRequest(url: baseURL + "/_tokend/state?region=" + region.rawValue)
-        request.method = .PUT
-        request.headers.add(name: "Content-Type", value: "application/json")
         var json = JSONWriter()
         json.regionState(region, image: image)
-        request.body = .bytes(ByteBuffer(bytes: json.bytes))
-        let (answer, body) = try await send(request, logger: nil)
+        let answer = try await send(
+            UpstreamRequest(
+                .PUT, "/_tokend/state?region=" + region.rawValue, headers: ["Content-Type": "application/json"],
+                body: ByteBuffer(bytes: json.bytes)),
+            logger: nil)
         switch answer.status {
         case .ok: return
         case .badRequest:
-            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: body)) else {
+            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: answer.body)) else {
                 throw unavailable("its state import answered 400 without the contract's body")
             }
             throw TokendError.invalidArguments(refusal.problems)
@@ -171,24 +165,24 @@ package final class RemoteRegionBackend: RegionBackend {
     }
 
     package func clock(_ change: ClockChange?) async throws -> AdjustableClock.Reading {
-        var request = HTTPClientRequest(url: baseURL + "/_tokend/clock?region=" + region.rawValue)
+        var request = UpstreamRequest(.GET, "/_tokend/clock?region=" + region.rawValue)
         if let change {
             var json = JSONWriter()
             json.clockChange(change)
             request.method = .PUT
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: json.bytes))
+            request.body = ByteBuffer(bytes: json.bytes)
         }
-        let (answer, body) = try await send(request, logger: nil)
+        let answer = try await send(request, logger: nil)
         switch answer.status {
         case .ok:
-            guard let report = try? JSONDecoder().decode(ClockReport.self, from: Data(buffer: body)),
+            guard let report = try? JSONDecoder().decode(ClockReport.self, from: Data(buffer: answer.body)),
                 let reading = report.regions.first(where: { $0.region == region.rawValue })?.reading
             else { throw unavailable("its clock answer is not a tokend clock report") }
             return reading
         case .badRequest:
             // The region refused the change (it would leave years 1 to 9999): in its own words.
-            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: body)) else {
+            guard let refusal = try? JSONDecoder().decode(ArgumentRefusal.self, from: Data(buffer: answer.body)) else {
                 throw unavailable("its clock answered 400 without the contract's body")
             }
             throw TokendError.invalidArguments(refusal.problems)
@@ -202,32 +196,28 @@ package final class RemoteRegionBackend: RegionBackend {
     /// the region being unavailable. Answers are read whole before they are relayed: one
     /// write to the client instead of one per chunk, and a region that stalls or breaks off
     /// mid-answer is a 503 rather than a cut-off body.
-    func send(_ request: HTTPClientRequest, logger: Logger?) async throws(TokendError) -> (HTTPClientResponse, ByteBuffer) {
+    func send(_ request: UpstreamRequest, logger: Logger?) async throws(TokendError) -> UpstreamAnswer {
         let started = ContinuousClock.now
-        let failure = { (kind: UpstreamMetrics.Failure, error: TokendError, cause: (any Error)?) -> TokendError in
+        let failure = { (kind: UpstreamMetrics.Failure, why: String, cause: String?) -> TokendError in
             self.metrics.failed(kind, after: ContinuousClock.now - started)
-            return self.recordFailure(error, cause: cause, logger: logger)
+            return self.recordFailure(self.unavailable(why), cause: cause, logger: logger)
         }
+        let answer: UpstreamAnswer
         do {
-            let answer = try await client.execute(request, timeout: readTimeout, logger: nil)
-            guard answer.headers["Content-Type"].first?.hasPrefix("application/json") == true else {
-                throw failure(.notJSON, unavailable("its server answered \(answer.status.code) without JSON"), nil)
-            }
-            let body = try await answer.body.collect(upTo: Self.answerBytes)
-            metrics.answered(in: ContinuousClock.now - started)
-            return (answer, body)
-        } catch let error as TokendError {
-            throw error
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw failure(.timeout, unavailable("no answer within \(readTimeout.nanoseconds / 1_000_000) ms"), error)
-        } catch let error as NIOTooManyBytesError {
-            throw failure(.tooLarge, unavailable("its answer is over \(Self.answerBytes) bytes"), error)
-        } catch is CancellationError {
-            // The client went away: nothing is known of the region, so nothing is recorded.
-            throw unavailable("the request was cancelled")
+            answer = try await transport.exchange(request, within: readTimeout, answerLimit: Self.answerBytes)
         } catch {
-            throw failure(.connection, unavailable("no complete HTTP answer from its server"), error)
+            switch error {
+            case .timeout: throw failure(.timeout, "no answer within \(readTimeout.nanoseconds / 1_000_000) ms", nil)
+            case .tooLarge: throw failure(.tooLarge, "its answer is over \(Self.answerBytes) bytes", nil)
+            // The client went away: nothing is known of the region, so nothing is recorded.
+            case .cancelled: throw unavailable("the request was cancelled")
+            case .connection(let cause): throw failure(.connection, "no complete HTTP answer from its server", cause)
+            case .notSent: throw failure(.connection, "no complete HTTP answer from its server", "the connection closed unused")
+            }
         }
+        guard answer.isJSON else { throw failure(.notJSON, "its server answered \(answer.status.code) without JSON", nil) }
+        metrics.answered(in: ContinuousClock.now - started)
+        return answer
     }
 
     /// Far above any answer a region gives: a page of 1,000 tokens is about 0.5 MB, a
@@ -238,7 +228,7 @@ package final class RemoteRegionBackend: RegionBackend {
         .unavailable(resource: "region \(region)", message: "region \(region) is unavailable: \(why)")
     }
 
-    private func recordFailure(_ error: TokendError, cause: (any Error)?, logger: Logger?) -> TokendError {
+    private func recordFailure(_ error: TokendError, cause: String?, logger: Logger?) -> TokendError {
         let description = cause.map { "\(error.message) (\($0))" } ?? error.message
         lastError.withLock { $0 = description }
         logger?.warning("region unavailable", metadata: ["region": "\(region)", "location": "\(baseURL)", "cause": "\(description)"])

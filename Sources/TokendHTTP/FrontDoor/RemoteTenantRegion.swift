@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -137,18 +136,17 @@ struct RemoteTenantRegion: TenantRegion {
     private func send(
         _ method: HTTPMethod, _ path: String, authorization: String?, body: JSONWriter?, requestID: String? = nil
     ) async throws -> (Int, ByteBuffer) {
-        var request = HTTPClientRequest(url: backend.baseURL + path)
-        request.method = method
+        var request = UpstreamRequest(method, path)
         request.headers.add(name: "X-Tokend-Region", value: region.rawValue)
         request.headers.add(name: "Prefer", value: TokenFields.preference)
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         if let requestID { request.headers.add(name: "X-Request-Id", value: requestID) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.bytes))
+            request.body = ByteBuffer(bytes: body.bytes)
         }
-        let (answer, answerBody) = try await backend.send(request, logger: nil)
-        return (Int(answer.status.code), answerBody)
+        let answer = try await backend.send(request, logger: nil)
+        return (Int(answer.status.code), answer.body)
     }
 
     private func unavailable(_ why: String) -> TokendError {

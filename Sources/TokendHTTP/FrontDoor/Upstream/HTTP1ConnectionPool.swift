@@ -1,0 +1,145 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A remote region's plain HTTP/1.1 connections, kept open between exchanges: each one a
+/// NIO channel with the HTTP client codec and an `UpstreamExchangeHandler`, carrying one
+/// exchange at a time. A relayed request costs its bytes through the codec and one hop to
+/// the channel's event loop and back; AsyncHTTPClient's per-request state machines, URL
+/// parsing and pool bookkeeping cost a gateway ~100 µs of CPU per relayed get (perf, in
+/// BENCHMARKS.md), more than the region's whole answer.
+///
+/// Connections open as exchanges need them; at most `idleLimit` wait for the next one.
+final class HTTP1ConnectionPool: UpstreamTransport {
+    private let host: String
+    private let port: Int
+    private let pathPrefix: String
+    private let hostHeader: String
+    private let group: any EventLoopGroup
+    private let connectTimeout: TimeAmount
+    private let idle = Mutex(Idle())
+
+    private struct Idle {
+        var channels: [any Channel] = []
+        var shutDown = false
+    }
+
+    /// As many as a busy gateway's clients keep in flight at once (AsyncHTTPClient's pool
+    /// had the same soft limit here).
+    private static let idleLimit = 256
+
+    /// Nil unless `baseURL` is `http://HOST[:PORT][/PATH]`.
+    init?(baseURL: String, connectTimeout: TimeAmount, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        guard let url = URL(string: baseURL), url.scheme == "http", let host = url.host, !host.isEmpty else { return nil }
+        self.host = host
+        self.port = url.port ?? 80
+        self.pathPrefix = url.path
+        self.hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        self.group = group
+        self.connectTimeout = connectTimeout
+    }
+
+    func exchange(_ request: UpstreamRequest, within timeout: TimeAmount, answerLimit: Int) async throws(UpstreamFailure)
+        -> UpstreamAnswer
+    {
+        let deadline = NIODeadline.now() + timeout
+        let head = self.head(of: request)
+        guard !idle.withLock({ $0.shutDown }) else { throw .connection("the gateway is shutting down") }
+        if let kept = takeIdle() {
+            do {
+                return try await exchange(head, request.body, on: kept, answerLimit: answerLimit, deadline: deadline)
+            } catch .notSent {
+                // The region closed it while it waited: the request never left, so it goes on a new one.
+            }
+        }
+        let channel = try await connect()
+        return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
+    }
+
+    func shutdown() async {
+        let channels = idle.withLock { idle in
+            idle.shutDown = true
+            defer { idle.channels = [] }
+            return idle.channels
+        }
+        for channel in channels { try? await channel.close() }
+    }
+
+    private func head(of request: UpstreamRequest) -> HTTPRequestHead {
+        var headers = request.headers
+        headers.replaceOrAdd(name: "host", value: hostHeader)
+        let length = request.body?.readableBytes ?? 0
+        // A body is framed by its length: it was read whole before it is sent.
+        if length > 0 || request.method == .POST || request.method == .PUT || request.method == .PATCH {
+            headers.replaceOrAdd(name: "content-length", value: String(length))
+        }
+        return HTTPRequestHead(version: .http1_1, method: request.method, uri: pathPrefix + request.path, headers: headers)
+    }
+
+    private func exchange(
+        _ head: HTTPRequestHead, _ body: ByteBuffer?, on channel: any Channel, answerLimit: Int, deadline: NIODeadline
+    ) async throws(UpstreamFailure) -> UpstreamAnswer {
+        let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
+        let taken = channel.eventLoop.makePromise(of: Void.self)
+        // Fails only when the channel closed before its handler saw the exchange.
+        taken.futureResult.whenFailure { _ in promise.fail(UpstreamFailure.notSent) }
+        channel.writeAndFlush(
+            UpstreamExchange(head: head, body: body, answerLimit: answerLimit, deadline: deadline, promise: promise), promise: taken)
+        do {
+            let answer = try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+            if answer.reusable { putBack(channel) }
+            return answer
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            throw error as? UpstreamFailure ?? .connection("\(error)")
+        }
+    }
+
+    private func connect() async throws(UpstreamFailure) -> any Channel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .connectTimeout(connectTimeout)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(UpstreamExchangeHandler())
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch ChannelError.connectTimeout {
+            throw .timeout
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            throw .connection("cannot connect to \(hostHeader): \(error)")
+        }
+    }
+
+    /// Connections waiting for an exchange (tests).
+    var idleConnections: Int { idle.withLock { $0.channels.count } }
+
+    /// The connection that waited least (the likeliest still open), skipping closed ones.
+    private func takeIdle() -> (any Channel)? {
+        idle.withLock { idle in
+            while let channel = idle.channels.popLast() {
+                if channel.isActive { return channel }
+            }
+            return nil
+        }
+    }
+
+    private func putBack(_ channel: any Channel) {
+        let kept = idle.withLock { idle in
+            guard !idle.shutDown, idle.channels.count < Self.idleLimit else { return false }
+            idle.channels.append(channel)
+            return true
+        }
+        if !kept { channel.close(promise: nil) }
+    }
+}
