@@ -2,30 +2,43 @@ import Foundation
 import HTTPTypes
 import NIOHTTP1
 
-/// Headers that belong to one connection, not to the request: never relayed.
+/// Headers that belong to one connection, not to the message: never relayed either way.
 enum HopByHop {
     static let names: Set<String> = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
         "te", "trailer", "trailers", "transfer-encoding", "upgrade", "host",
     ]
 
-    static func isDropped(_ name: String, from headers: HTTPHeaders) -> Bool {
-        let lowered = name.lowercased()
-        return names.contains(lowered)
-            || headers["Connection"].contains { value in
-                value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lowered }
-            }
-    }
-
+    /// A client's request headers as sent to a region.
     static func relayed(_ fields: HTTPFields) -> HTTPHeaders {
-        let connectionTokens = Set(
-            fields[values: .connection].flatMap { $0.split(separator: ",") }
-                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        let connectionTokens = tokens(fields[values: .connection])
         var headers = HTTPHeaders()
         for field in fields {
             let name = field.name.canonicalName
             if !names.contains(name) && !connectionTokens.contains(name) { headers.add(name: field.name.rawName, value: field.value) }
         }
         return headers
+    }
+
+    /// A region's answer headers as sent to the client; its `Date` too, as the front door
+    /// writes its own.
+    static func relayedAnswer(_ headers: HTTPHeaders) -> HTTPFields {
+        let connectionTokens = tokens(headers["connection"])
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            let lowered = name.lowercased()
+            guard !names.contains(lowered), !connectionTokens.contains(lowered), lowered != "date",
+                let fieldName = HTTPField.Name(name)
+            else { continue }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        return fields
+    }
+
+    /// The header names a `Connection` header lists (lowercased): hop-by-hop as well.
+    private static func tokens(_ values: [String]) -> Set<String> {
+        values.isEmpty
+            ? [] : Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 }

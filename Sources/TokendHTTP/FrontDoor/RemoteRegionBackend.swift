@@ -73,11 +73,9 @@ package final class RemoteRegionBackend: RegionBackend {
                 HTTPMethod(rawValue: request.method.rawValue), request.head.path ?? "/", headers: headers,
                 body: body.readableBytes > 0 ? body : nil),
             logger: context.logger)
-        var relayed = HTTPFields()
-        for header in answer.headers where !HopByHop.isDropped(header.name, from: answer.headers) && header.name.lowercased() != "date" {
-            if let name = HTTPField.Name(header.name) { relayed.append(HTTPField(name: name, value: header.value)) }
-        }
-        return Response(status: .init(code: Int(answer.status.code)), headers: relayed, body: .init(byteBuffer: answer.body))
+        return Response(
+            status: .init(code: Int(answer.status.code)), headers: HopByHop.relayedAnswer(answer.headers),
+            body: .init(byteBuffer: answer.body))
     }
 
     package func health() async -> RegionHealth {
