@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import TokendConfiguration
 import TokendCore
 
@@ -17,6 +19,10 @@ struct Tokend: AsyncParsableCommand {
     /// (flags win over variables, variables over the file). A wrong variable or file stops
     /// tokend here, before anything is opened.
     static func main() async {
+        // Tasks run on NIO's event loops rather than a second pool of threads: a request's
+        // handler then runs on the thread that read it, and a relayed one's upstream exchange
+        // too (see HTTP1ConnectionPool). Before any task is created; measured in BENCHMARKS.md.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let arguments: [String]
         do {
             arguments = try await ServingArguments.resolve(

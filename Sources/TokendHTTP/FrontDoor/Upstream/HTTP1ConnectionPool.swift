@@ -11,7 +11,12 @@ import Synchronization
 /// parsing and pool bookkeeping cost a gateway ~100 µs of CPU per relayed get (perf, in
 /// BENCHMARKS.md), more than the region's whole answer.
 ///
-/// Connections open as exchanges need them; at most `idleLimit` wait for the next one.
+/// Connections are kept per event loop, and an exchange started on an event loop's thread
+/// (tokend runs Swift concurrency on NIO's event loops) uses one of that loop's: the client's
+/// request, the region's answer and the task's resumption then stay on one thread, as in an
+/// nginx worker, instead of hopping between threads four times.
+///
+/// Connections open as exchanges need them; at most `idleLimit` per loop wait for the next one.
 final class HTTP1ConnectionPool: UpstreamTransport {
     private let host: String
     private let port: Int
@@ -22,7 +27,8 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     private let idle = Mutex(Idle())
 
     private struct Idle {
-        var channels: [any Channel] = []
+        /// By event loop (`ObjectIdentifier` of the loop), the most recently used last.
+        var channels: [ObjectIdentifier: [any Channel]] = [:]
         var shutDown = false
     }
 
@@ -47,22 +53,23 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         let deadline = NIODeadline.now() + timeout
         let head = self.head(of: request)
         guard !idle.withLock({ $0.shutDown }) else { throw .connection("the gateway is shutting down") }
-        if let kept = takeIdle() {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        if let kept = takeIdle(on: loop) {
             do {
                 return try await exchange(head, request.body, on: kept, answerLimit: answerLimit, deadline: deadline)
             } catch .notSent {
                 // The region closed it while it waited: the request never left, so it goes on a new one.
             }
         }
-        let channel = try await connect()
+        let channel = try await connect(on: loop ?? group.next())
         return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
     }
 
     func shutdown() async {
         let channels = idle.withLock { idle in
             idle.shutDown = true
-            defer { idle.channels = [] }
-            return idle.channels
+            defer { idle.channels = [:] }
+            return idle.channels.values.flatMap { $0 }
         }
         for channel in channels { try? await channel.close() }
     }
@@ -101,9 +108,9 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         }
     }
 
-    private func connect() async throws(UpstreamFailure) -> any Channel {
+    private func connect(on loop: any EventLoop) async throws(UpstreamFailure) -> any Channel {
         do {
-            return try await ClientBootstrap(group: group)
+            return try await ClientBootstrap(group: loop)
                 .connectTimeout(connectTimeout)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
@@ -122,22 +129,26 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     }
 
     /// Connections waiting for an exchange (tests).
-    var idleConnections: Int { idle.withLock { $0.channels.count } }
+    var idleConnections: Int { idle.withLock { $0.channels.values.reduce(0) { $0 + $1.count } } }
 
-    /// The connection that waited least (the likeliest still open), skipping closed ones.
-    private func takeIdle() -> (any Channel)? {
+    /// The connection of `loop` that waited least (the likeliest still open), skipping closed
+    /// ones; off the event loops, any loop's.
+    private func takeIdle(on loop: (any EventLoop)?) -> (any Channel)? {
         idle.withLock { idle in
-            while let channel = idle.channels.popLast() {
-                if channel.isActive { return channel }
+            for key in loop.map({ [ObjectIdentifier($0)] }) ?? Array(idle.channels.keys) {
+                while let channel = idle.channels[key]?.popLast() {
+                    if channel.isActive { return channel }
+                }
             }
             return nil
         }
     }
 
     private func putBack(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel.eventLoop)
         let kept = idle.withLock { idle in
-            guard !idle.shutDown, idle.channels.count < Self.idleLimit else { return false }
-            idle.channels.append(channel)
+            guard !idle.shutDown, idle.channels[key, default: []].count < Self.idleLimit else { return false }
+            idle.channels[key, default: []].append(channel)
             return true
         }
         if !kept { channel.close(promise: nil) }
