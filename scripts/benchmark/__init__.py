@@ -7,7 +7,9 @@ with wrk (same threads, connections and duration for every case), drive an ephem
 server (`serve --ephemeral`: first answer, snapshot restore, create, list, delete) and moto's
 IAM server the same way, and print one table (operation, requests/s, p50, p99, ratio to the
 `/_tokend/ping` ceiling of the same server) followed by startup, memory and storage
-figures and each target met or missed. Also writes results.md, results.json and the
+figures and each target met or missed. The gateway rows compare one `tokend region`
+answered directly, through `tokend gateway` and through nginx (installed with apt-get when
+missing); --gateway-only runs them alone. Also writes results.md, results.json and the
 servers' logs to --out (default: a new /tmp/tokend-bench-<time> folder).
 
 Standard library only. Every process is started through the process harness (scripts/harness),

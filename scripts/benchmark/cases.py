@@ -1,9 +1,10 @@
 """The benchmark's cases, phase by phase (Bench.run): growth (get and lists on the smaller
 stores), store size and fsync, startup (first answer), the main server (ping ceiling, verify,
-get, lists, creates, deletes, memory), the gateway against a region directly, an ephemeral
+get, lists, creates, deletes, memory), the gateway and nginx against a region directly, an ephemeral
 server (`serve --ephemeral`: first answer, snapshot restore of 10,000 tokens, create, list of
 2, delete), and moto's IAM server as the peer; with --postgresql, then the PostgreSQL phases
-(benchmark.postgresql). Every server is started through the process harness (scripts/harness)."""
+(benchmark.postgresql); with --gateway-only, the gateway phase alone on the smallest store.
+Every server is started through the process harness (scripts/harness)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.nginx import Balancer, nginx_binary, nginx_version
 from harness.ports import free_port
 from harness.processes import ManagedProcess
 from harness.readiness import wait_until_answering
@@ -24,7 +26,7 @@ from harness.tokend import Gateway, RegionServer, ServeProcess, TokendProcess
 from .common import (AUTH, AWS_AUTH, CREATE_PROJECT, ORDERS, PAIR_PROJECT, RATIO_ROUNDS, REGION, RESTORE_PROJECT,
                      RESTORE_TOKENS, TOKENS, TOKENS_PER_PROJECT, VERIFY_PROJECT, BenchError, Client, list_ids,
                      list_all_ids, log, project_id, write_lines)
-from .measure import fsync_ms, vm_rss
+from .measure import ProcessTree, fsync_ms, vm_rss
 from .postgresql import PostgresPhases
 from .report import rate
 from .stores import fill_store
@@ -34,6 +36,9 @@ READY_TIMEOUT_S = 120.0       # a release server on a store of 1,000,000 tokens 
 SERVER_STOP_TIMEOUT_S = 10.0  # SIGTERM, then SIGKILL
 RESTORE_ROUNDS = 7            # timed restores of the 10,000-token snapshot: median, min, max
 METRICS_ROUNDS = 5            # alternating rounds of the servers with and without /metrics
+GATEWAY_NGINX_WORKERS = 1     # nginx beside the gateway: one worker, as the gateway is one process
+GATEWAY_NGINX_KEEPALIVE = 64  # idle upstream connections nginx keeps to the region
+GATEWAY_VIAS = ("direct", "nginx", "gateway")  # how the gateway phase reaches the region, in turn
 
 
 class EphemeralServe(ServeProcess):
@@ -65,6 +70,7 @@ class Config:
     create_connections: int = 32
     postgresql: bool = False        # the PostgreSQL phases too (benchmark.postgresql), after the others
     postgresql_only: bool = False   # the PostgreSQL phases alone (development)
+    gateway_only: bool = False      # the gateway phase alone, on the smallest store (development)
 
 
 class Bench(PostgresPhases):
@@ -115,6 +121,10 @@ class Bench(PostgresPhases):
             self.postgresql_phase()
             self.results["seconds"] = time.monotonic() - started
             return
+        if self.config.gateway_only:
+            self.gateway_only()
+            self.results["seconds"] = time.monotonic() - started
+            return
         scales = self.config.scales
         largest = scales[-1]
         for tokens in scales[:-1]:
@@ -125,7 +135,7 @@ class Bench(PostgresPhases):
         log(f"fsync of 4 KiB in {self.work}: {self.results['figures']['fsync_ms']:.2f} ms (median of 200)")
         self.first_answer(data, largest)
         self.main_phase(data, largest)
-        self.gateway_phase(data)
+        self.gateway_phase(data, largest)
         self.metrics_phase()
         self.ephemeral_phase()
         self.moto_phase()
@@ -296,36 +306,72 @@ class Bench(PostgresPhases):
             log(f"  VmRSS idle {idle / 2**20:.1f} MiB, max under load {max(under_load.values()) / 2**20:.1f} MiB "
                 f"(private {max(anon_under_load.values()) / 2**20:.1f} MiB), idle after load {after / 2**20:.1f} MiB")
 
-    def gateway_phase(self, data: Path) -> None:
-        log("== gateway -> tokend region versus tokend region directly")
+    def gateway_only(self) -> None:
+        """--gateway-only: the least that makes the gateway phase's rows mean something, for
+        measuring the relay in about a minute: the smallest store (projects of 1,000 tokens,
+        no big project: the phase reads single tokens only), then the phase on it."""
+        tokens = self.config.scales[0]
+        data = self.work / f"store-{tokens}"
+        self.results["scales"][tokens] = fill_store(self.binary, data, tokens, False, self.out, self.cache)
+        self.gateway_phase(data, tokens)
+
+    def gateway_inputs(self, region: RegionServer, tokens: int) -> tuple[str, Path]:
+        """The gateway phase's verify secret and get walk: the main phase's (its token is in
+        this store, its walk over it), or with --gateway-only, made here on the region alike:
+        a token in VERIFY_PROJECT, and ids from every project but the first, shuffled."""
+        get_file = self.work / f"get-{tokens}.txt"
+        if not self.config.gateway_only:
+            return self.verify_secret, get_file
+        client = Client(region.port)
+        token = client.json("POST", TOKENS, {"project_id": VERIFY_PROJECT, "name": "bench-verify",
+                                             "token_scopes": ["write_only_metrics"]})
+        projects = self.results["scales"][tokens]["projects"]
+        ids = self.sample_ids(client, projects, 20_000, 1, max(1, projects - 1))
+        self.results["get_ids"] = len(ids)
+        return token["secret_key"], write_lines(get_file, [f"{TOKENS}/{i}" for i in ids])
+
+    def gateway_phase(self, data: Path, tokens: int) -> None:
+        """One `tokend region` on the store, answering directly, through nginx (Balancer: one
+        worker, an upstream with keepalive connections, as a reverse proxy is commonly run)
+        and through `tokend gateway`: get and verify at 64 connections and at 1, the three in
+        turn for each, so a slow moment of the machine hits one of them at most. nginx is the
+        bar for the gateway's relay: what a mature proxy costs on the same cores."""
+        log("== gateway and nginx -> tokend region versus tokend region directly")
+        binary = nginx_binary()
+        self.results["gateway"] = {"tokens": tokens, "nginx": nginx_version(binary),
+                                   "nginx_workers": GATEWAY_NGINX_WORKERS, "nginx_keepalive": GATEWAY_NGINX_KEEPALIVE}
         # The gateway over <work>/gateway-regions, with tokend's default timeouts; its data in <work>/gateway-data.
         with RegionServer(self.work, REGION, data_dir=data, **self.server_options("region")) as region, \
                 Gateway(self.work, {REGION: region.url}, connect_timeout_ms=None, read_timeout_ms=None,
-                        **self.server_options("gateway")) as gateway:
-            secret = self.verify_secret
+                        **self.server_options("gateway")) as gateway, \
+                Balancer(binary, [region.port], "nginx-gateway-phase", self.out, workers=GATEWAY_NGINX_WORKERS,
+                         keepalive=GATEWAY_NGINX_KEEPALIVE) as nginx:
+            secret, get_file = self.gateway_inputs(region, tokens)
             verify = [f"Authorization: Bearer {secret}", f"X-Scope-OrgID: {VERIFY_PROJECT}", "X-Tokend-Operation: metrics.push"]
-            get_file = self.work / f"get-{self.config.scales[-1]}.txt"
+            ports = {"direct": region.port, "nginx": nginx.port, "gateway": gateway.port}
             first_path = get_file.read_text().split("\n", 1)[0]
-            for port in (region.port, gateway.port):
+            for port in ports.values():
                 status, body = Client(port).request("GET", first_path, {AUTH[0]: AUTH[1]})
                 if status != 200:
                     raise BenchError(f"gateway probe GET {first_path} on {port} -> {status}: {body[:200]!r}")
-            watch = {"region": region.pid, "gateway": gateway.pid}
-            # Warm up (not reported): the fresh region's caches and the gateway's connections.
-            self.wrk.run("get through the gateway (warm-up, not reported)", gateway.port, TOKENS, duration=2,
-                         headers=self.management(), walk=("GET", get_file, True), watch=watch)
-            self.wrk.runs.pop()
+            # nginx's master and its worker: the CPU column shows the cores nginx used.
+            watch = {"region": region.pid, "gateway": gateway.pid, "nginx": ProcessTree(nginx.pid)}
+            # Warm up (not reported): the fresh region's caches, the gateway's and nginx's connections.
+            for via in ("gateway", "nginx"):
+                self.wrk.run(f"get through {via} (warm-up, not reported)", ports[via], TOKENS, duration=2,
+                             headers=self.management(), walk=("GET", get_file, True), watch=watch)
+                self.wrk.runs.pop()
             self.keep("gw_ping_region", self.wrk.run("ping region (ceiling)", region.port, "/_tokend/ping", watch=watch))
             for connections, suffix, duration in ((self.config.connections, "", None),
                                                   (1, "_1c", self.config.one_connection_duration)):
                 for op in ("get", "verify"):
-                    for via, port in (("direct", region.port), ("gateway", gateway.port)):
+                    for via in GATEWAY_VIAS:
                         if op == "get":
-                            run = self.wrk.run(f"{op} {via} c{connections}", port, TOKENS, connections=connections,
+                            run = self.wrk.run(f"{op} {via} c{connections}", ports[via], TOKENS, connections=connections,
                                                duration=duration, headers=self.management(),
                                                walk=("GET", get_file, True), watch=watch)
                         else:
-                            run = self.wrk.run(f"{op} {via} c{connections}", port, "/_tokend/verify",
+                            run = self.wrk.run(f"{op} {via} c{connections}", ports[via], "/_tokend/verify",
                                                connections=connections, duration=duration, headers=verify, watch=watch)
                         self.keep(f"gw_{op}_{via}{suffix}", run)
 

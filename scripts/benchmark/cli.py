@@ -1,6 +1,7 @@
 """The benchmark's command line: `python3 scripts/bench.py …` (what scripts/bench runs) or
-`python3 -m benchmark …` from scripts/. Parses the options, sets the run's time limit, runs
-the cases, writes results.md and results.json, and stops every process on the way out."""
+`python3 -m benchmark …` from scripts/. Parses the options, installs nginx when it is missing
+(the gateway phase compares the gateway with it), sets the run's time limit, runs the cases,
+writes results.md and results.json, and stops every process on the way out."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ from .report import report
 DEFAULT_BINARY = REPO / ".build-release" / "release" / "tokend"
 
 
+def ensure_nginx() -> str:
+    """nginx's binary: every mode needs it (the gateway phase's bar is nginx; the PostgreSQL
+    phases' two instances sit behind it). scripts/bench installs it (scripts/system-packages
+    --bench); run directly, bench.py names what is missing."""
+    try:
+        return nginx_binary()
+    except HarnessError as error:
+        raise BenchError(f"{error} (scripts/system-packages --bench installs it, as root)") from error
+
+
 def main() -> int:
     prog = "python3 -m benchmark" if Path(sys.argv[0]).name == "__main__.py" else None  # else bench.py
     parser = argparse.ArgumentParser(prog=prog, description=benchmark.__doc__,
@@ -46,7 +57,13 @@ def main() -> int:
                              "5 minutes with --quick here; about 3 times that in a full run)")
     parser.add_argument("--postgresql-only", action="store_true",
                         help="the PostgreSQL phases alone (development; results.md has their section only)")
+    parser.add_argument("--gateway-only", action="store_true",
+                        help="the gateway phase alone (the region direct, through nginx and through the gateway) on "
+                             "the smallest store (development: about a minute with --quick; results.md has its rows "
+                             "and targets only)")
     args = parser.parse_args()
+    if args.gateway_only and (args.postgresql or args.postgresql_only):
+        parser.error("--gateway-only runs the gateway phase alone: not with --postgresql or --postgresql-only")
 
     quick = args.quick
     duration = args.duration or (3 if quick else 10)
@@ -54,7 +71,8 @@ def main() -> int:
     if len(scales) < 2 or scales != sorted(scales) or scales[-1] < 2 * BIG_PROJECT_TOKENS:
         parser.error("--scales needs at least two increasing sizes, the last at least 20000")
     config = Config(quick=quick, duration=duration, scales=scales, one_connection_duration=1 if quick else max(1, duration // 2),
-                    postgresql=args.postgresql and not args.postgresql_only, postgresql_only=args.postgresql_only)
+                    postgresql=args.postgresql and not args.postgresql_only, postgresql_only=args.postgresql_only,
+                    gateway_only=args.gateway_only)
     if not args.binary.exists():
         parser.error(f"no tokend binary at {args.binary}")
     if shutil.which("wrk") is None:
@@ -62,9 +80,12 @@ def main() -> int:
     if args.postgresql or args.postgresql_only:
         try:
             bindir()
-            nginx_binary()
         except HarnessError as error:
             parser.error(f"--postgresql: {error}")
+    try:
+        ensure_nginx()
+    except BenchError as error:
+        parser.error(str(error))
     out = args.out or Path(tempfile.gettempdir()) / f"tokend-bench-{time.strftime('%Y%m%d-%H%M%S')}"
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tokend-bench-work-"))
@@ -75,6 +96,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     limit = 600 if quick else 1800
+    if args.gateway_only:
+        limit = 300 if quick else 900
     if args.postgresql or args.postgresql_only:
         # The PostgreSQL phases' own budget (each case runs on two servers, two fills).
         limit = (0 if args.postgresql_only else limit) + (900 if quick else 2400)

@@ -33,8 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.nginx import Nginx, nginx_binary
-from harness.ports import HOST
+from harness.nginx import Balancer, nginx_binary, nginx_version
 from harness.postgres import PostgresCluster, psql, quote_literal, schema_of
 from harness.tokend import RegionServer
 
@@ -78,54 +77,6 @@ class BenchCluster(PostgresCluster):
         names = ("server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections", "wal_level")
         rows = self.psql("SELECT " + ", ".join(f"current_setting({quote_literal(n)})" for n in names) + ";")
         return dict(zip(names, rows[0]))
-
-
-class Balancer(Nginx):
-    """nginx in front of tokend instances: one round-robin upstream with keepalive
-    connections, every request proxied as it is (headers and body), no access log."""
-
-    label = "nginx"
-
-    def __init__(self, binary: str, ports: list[int], name: str, out: Path) -> None:
-        self.ports = list(ports)  # before Nginx.__init__, which writes the main config
-        self.out = out
-        block = ("location / {\n    proxy_pass http://tokend;\n    proxy_http_version 1.1;\n"
-                 "    proxy_set_header Connection \"\";\n}\n")
-        super().__init__(binary, block, block_name=f"{name}.conf")
-        self.name = name
-
-    def write_main_conf(self) -> None:
-        d = self.dir
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        servers = "".join(f"        server {HOST}:{port} max_fails=0;\n" for port in self.ports)
-        (d / "nginx.conf").write_text(f"""{user}worker_processes {NGINX_WORKERS};
-error_log {d}/error.log warn;
-pid {d}/nginx.pid;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    upstream tokend {{
-{servers}        keepalive 64;
-    }}
-    server {{
-        listen {HOST}:{self.port};
-        include {self.block_path};
-    }}
-}}
-""")
-
-    def stop(self, timeout: float | None = None) -> None:
-        try:
-            shutil.copy(self.dir / "nginx.conf", self.out / f"{self.name}.conf")
-            (self.out / f"{self.name}-error.log").write_text(self.error_log_text())
-        except OSError:
-            pass
-        super().stop(timeout)
 
 
 @dataclass
@@ -348,13 +299,13 @@ class PostgresPhases:
         log("== PostgreSQL: two instances of fr-par behind nginx against one")
         info = self.results["postgresql"]
         binary = nginx_binary()
-        info["nginx"] = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr.strip()
+        info["nginx"] = nginx_version(binary)
         with RegionServer(self.work, REGION, data_dir=self.work / "pg-a-data", store_url=url, extra=pg_options,
                           **self.server_options("pg-a")) as a, \
                 RegionServer(self.work, REGION, data_dir=self.work / "pg-b-data", store_url=url, extra=pg_options,
                              **self.server_options("pg-b")) as b, \
-                Balancer(binary, [a.port], "nginx-one", self.out) as nginx_one, \
-                Balancer(binary, [a.port, b.port], "nginx-two", self.out) as nginx_two:
+                Balancer(binary, [a.port], "nginx-one", self.out, workers=NGINX_WORKERS) as nginx_one, \
+                Balancer(binary, [a.port, b.port], "nginx-two", self.out, workers=NGINX_WORKERS) as nginx_two:
             watch = {"tokend_a": a.pid, "tokend_b": b.pid, "nginx": ProcessTree(nginx_two.pid), "postgres": postgres}
             watch_one = {"tokend_a": a.pid, "tokend_b": b.pid, "nginx": ProcessTree(nginx_one.pid), "postgres": postgres}
             mg = self.management()

@@ -9,6 +9,7 @@ it starts binds 127.0.0.1 only, and every wait has a time limit.
                        log if the process died; request(): one bounded HTTP request
     harness.tokend     binary_path() (TOKEND_BINARY), ServeProcess, RegionServer, Gateway, Topology
     harness.nginx      Nginx: nginx on a free loopback port in front of a given server block
+                       Balancer: nginx proxying to tokend instances (upstream, keepalive)
     harness.postgres   PostgresCluster: a throwaway PostgreSQL cluster (initdb, a free port);
                        fresh_store_url(): a new database under TOKEND_TEST_POSTGRESQL
     harness.inprocess  serving(): a Python stand-in server (an upstream, a fake region) in a thread

@@ -6,6 +6,10 @@
 
 Everything (config, pid file, temp paths, logs) is in a throwaway folder; the block is
 included in `server { listen 127.0.0.1:PORT; … }`.
+
+Balancer is the benchmark's nginx: a reverse proxy in front of tokend instances (an
+`upstream` with keepalive connections, HTTP/1.1, no access log), the one config of both the
+gateway phase (nginx beside `tokend gateway`) and the PostgreSQL phase (two instances).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -30,6 +35,11 @@ def nginx_binary() -> str:
     if not os.access(binary, os.X_OK):
         raise HarnessError(f"nginx not found ({binary}): install the Debian package `nginx` or set NGINX")
     return binary
+
+
+def nginx_version(binary: str) -> str:
+    """What `nginx -v` says (on stderr), e.g. `nginx version: nginx/1.22.1`, for the report."""
+    return subprocess.run([binary, "-v"], capture_output=True, text=True, timeout=10).stderr.strip()
 
 
 class Nginx(ManagedProcess):
@@ -125,3 +135,59 @@ http {{
     def stop(self, timeout: float | None = None) -> None:
         super().stop(timeout)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Balancer(Nginx):
+    """nginx in front of tokend instances: one round-robin upstream with `keepalive`
+    connections to them (HTTP/1.1 with the client's `Connection` header cleared, so nginx
+    reuses them rather than opening one per request), every request proxied as it is
+    (headers and body), no access log. `workers`: `worker_processes` (Debian's default is
+    `auto`, one per core). With `out`, its config and error log are copied there on stop
+    (the folder itself goes), under `name`."""
+
+    label = "nginx"
+
+    def __init__(self, binary: str, ports: list[int], name: str, out: Path | None = None, *,
+                 workers: int | str = "auto", keepalive: int = 64) -> None:
+        self.ports = list(ports)  # before Nginx.__init__, which writes the main config
+        self.out = out
+        self.workers = workers
+        self.keepalive = keepalive
+        block = ("location / {\n    proxy_pass http://tokend;\n    proxy_http_version 1.1;\n"
+                 "    proxy_set_header Connection \"\";\n}\n")
+        super().__init__(binary, block, block_name=f"{name}.conf")
+        self.name = name
+
+    def write_main_conf(self) -> None:
+        d = self.dir
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        servers = "".join(f"        server {HOST}:{port} max_fails=0;\n" for port in self.ports)
+        (d / "nginx.conf").write_text(f"""{user}worker_processes {self.workers};
+error_log {d}/error.log warn;
+pid {d}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    upstream tokend {{
+{servers}        keepalive {self.keepalive};
+    }}
+    server {{
+        listen {HOST}:{self.port};
+        include {self.block_path};
+    }}
+}}
+""")
+
+    def stop(self, timeout: float | None = None) -> None:
+        if self.out is not None:
+            try:
+                shutil.copy(self.dir / "nginx.conf", self.out / f"{self.name}.conf")
+                (self.out / f"{self.name}-error.log").write_text(self.error_log_text())
+            except OSError:
+                pass
+        super().stop(timeout)
