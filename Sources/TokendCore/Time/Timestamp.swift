@@ -35,29 +35,52 @@ package struct Timestamp: Sendable, Hashable, Comparable {
 
     /// The same, as the 27 ASCII bytes a JSON writer copies without escaping.
     package var rfc3339Bytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        appendRFC3339(to: &bytes)
+        return bytes
+    }
+
+    /// Appends the 27 bytes of `rfc3339` to `bytes`: the calendar date by arithmetic (Howard
+    /// Hinnant's days-to-civil) rather than `gmtime_r`, and no array of its own. Writing a
+    /// page of 100 tokens' 200 timestamps took 4.5 % of the server's CPU, `gmtime_r`'s time
+    /// zone conversion 1.9 % of it (perf, release build, 2026-12-02).
+    package func appendRFC3339(to bytes: inout [UInt8]) {
         let (seconds, micros) = microsecondsSinceEpoch.floorDividedWithRemainder(by: 1_000_000)
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        var bytes = [UInt8](repeating: 0, count: 27)
-        func put(_ value: Int, at start: Int, width: Int) {
+        let (days, secondOfDay) = seconds.floorDividedWithRemainder(by: 86_400)
+        let shifted = days + 719_468  // days from 0000-03-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func put(_ value: Int64, width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
             var value = value
-            for index in stride(from: start + width - 1, through: start, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: (value / divisor) % 10))
+                value %= divisor
+                divisor /= 10
             }
         }
-        put(Int(parts.tm_year) + 1900, at: 0, width: 4)
-        put(Int(parts.tm_mon) + 1, at: 5, width: 2)
-        put(Int(parts.tm_mday), at: 8, width: 2)
-        put(Int(parts.tm_hour), at: 11, width: 2)
-        put(Int(parts.tm_min), at: 14, width: 2)
-        put(Int(parts.tm_sec), at: 17, width: 2)
-        put(Int(micros), at: 20, width: 6)
-        for (index, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Unicode.Scalar)] {
-            bytes[index] = UInt8(ascii: separator)
-        }
-        return bytes
+        put(year, width: 4)
+        bytes.append(UInt8(ascii: "-"))
+        put(month, width: 2)
+        bytes.append(UInt8(ascii: "-"))
+        put(day, width: 2)
+        bytes.append(UInt8(ascii: "T"))
+        put(secondOfDay / 3_600, width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay % 60, width: 2)
+        bytes.append(UInt8(ascii: "."))
+        put(micros, width: 6)
+        bytes.append(UInt8(ascii: "Z"))
     }
 }
 

@@ -14,9 +14,9 @@ extension JSONWriter {
             json.key("name")
             json.plainString(token.name.rawValue.utf8)
             json.key("created_at")
-            json.plainString(token.createdAt.rfc3339Bytes)
+            json.timestamp(token.createdAt)
             json.key("updated_at")
-            json.plainString(token.updatedAt.rfc3339Bytes)
+            json.timestamp(token.updatedAt)
             json.key("scopes")
             json.array(token.scopes.members) { json, scope in json.string(scope.rawValue) }
             json.field("secret_key", secret)

@@ -1,3 +1,5 @@
+import TokendCore
+
 /// Writes JSON with fields in the order they are given. The public API's field order is part
 /// of the contract (golden bodies compare bytes), and Foundation's `JSONEncoder` does not keep
 /// it (on this toolchain its key order even varies from one encode to the next). It writes
@@ -60,6 +62,15 @@ struct JSONWriter {
     }
 
     /// A string known to need no escaping (timestamps, ids): copied as it is.
+    /// An RFC 3339 timestamp, written straight into the output.
+    mutating func timestamp(_ value: Timestamp) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.appendRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
     mutating func plainString(_ value: some Sequence<UInt8>) {
         separate()
         bytes.append(UInt8(ascii: "\""))
