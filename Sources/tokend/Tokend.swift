@@ -22,7 +22,10 @@ struct Tokend: AsyncParsableCommand {
         // Tasks run on NIO's event loops rather than a second pool of threads: a request's
         // handler then runs on the thread that read it, and a relayed one's upstream exchange
         // too (see HTTP1ConnectionPool). Before any task is created; measured in BENCHMARKS.md.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            // Still correct, one hop per await slower (the toolchain or platform refused it).
+            FileHandle.standardError.write(Data("tokend: Swift concurrency runs on its own threads here\n".utf8))
+        }
         let arguments: [String]
         do {
             arguments = try await ServingArguments.resolve(

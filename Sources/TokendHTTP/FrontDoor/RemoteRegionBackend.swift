@@ -38,7 +38,7 @@ package final class RemoteRegionBackend: RegionBackend {
         // HTTP/1.1 connections; `https://` ones AsyncHTTPClient, which brings TLS.
         self.transport =
             HTTP1ConnectionPool(baseURL: baseURL, connectTimeout: connectTimeout)
-            ?? AsyncHTTPClientTransport(baseURL: baseURL, connectTimeout: connectTimeout)
+            ?? AsyncHTTPClientTransport(baseURL: baseURL, connectTimeout: connectTimeout, readTimeout: readTimeout)
     }
 
     package var location: String { baseURL }

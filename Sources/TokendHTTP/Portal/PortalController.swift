@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOPosix
 import TokendCore
 
 /// xScaler's portal API at the server's root (and again under `/api/portal`), thin over
@@ -90,7 +91,12 @@ struct PortalController {
     {
         let user: PortalUser
         do {
-            user = try portal.signIn(email: credentials.email, password: credentials.password)
+            // The password's hash (scrypt, ~0.1 s of CPU) runs on NIO's blocking pool, not on an
+            // event loop, where it would stall every connection of that loop meanwhile.
+            let portal = self.portal
+            user = try await NIOThreadPool.singleton.runIfActive {
+                try portal.signIn(email: credentials.email, password: credentials.password)
+            }
         } catch {
             context.logger.info("portal sign-in refused", metadata: ["email": "\(credentials.email.prefix(254))"])
             throw error

@@ -8,9 +8,12 @@ final class AsyncHTTPClientTransport: UpstreamTransport {
     private let baseURL: String
     private let client: HTTPClient
 
-    init(baseURL: String, connectTimeout: TimeAmount) {
+    /// `readTimeout` bounds each wait for the answer's bytes: `execute`'s deadline ends
+    /// once the head has arrived, so a body that stalls is caught by it.
+    init(baseURL: String, connectTimeout: TimeAmount, readTimeout: TimeAmount) {
         self.baseURL = baseURL
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: connectTimeout))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: connectTimeout, read: readTimeout))
         configuration.decompression = .disabled
         // A refused connection is an answer: fail at once instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false

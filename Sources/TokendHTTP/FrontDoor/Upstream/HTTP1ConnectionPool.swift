@@ -16,7 +16,9 @@ import Synchronization
 /// request, the region's answer and the task's resumption then stay on one thread, as in an
 /// nginx worker, instead of hopping between threads four times.
 ///
-/// Connections open as exchanges need them; at most `idleLimit` per loop wait for the next one.
+/// Connections open as exchanges need them: as many at once as requests are in flight to the
+/// region (the front door holds one per client connection at a time), with no queue of its
+/// own; at most `idleLimit` per loop wait for the next one, for less than `idleLifetime`.
 final class HTTP1ConnectionPool: UpstreamTransport {
     private let host: String
     private let port: Int
@@ -28,13 +30,22 @@ final class HTTP1ConnectionPool: UpstreamTransport {
 
     private struct Idle {
         /// By event loop (`ObjectIdentifier` of the loop), the most recently used last.
-        var channels: [ObjectIdentifier: [any Channel]] = [:]
+        var channels: [ObjectIdentifier: [Kept]] = [:]
         var shutDown = false
+    }
+
+    private struct Kept {
+        let channel: any Channel
+        let since: NIODeadline
     }
 
     /// As many as a busy gateway's clients keep in flight at once (AsyncHTTPClient's pool
     /// had the same soft limit here).
     private static let idleLimit = 256
+
+    /// A region closes a connection idle for 60 s (`Application+build`); one kept for less is
+    /// not closed under a request just written to it.
+    private static let idleLifetime = TimeAmount.seconds(50)
 
     /// Nil unless `baseURL` is `http://HOST[:PORT][/PATH]`.
     init?(baseURL: String, connectTimeout: TimeAmount, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -42,7 +53,8 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         self.host = host
         self.port = url.port ?? 80
         self.pathPrefix = url.path
-        self.hostHeader = url.port.map { "\(host):\($0)" } ?? host
+        let hostName = host.contains(":") ? "[\(host)]" : host  // an IPv6 address
+        self.hostHeader = url.port.map { "\(hostName):\($0)" } ?? hostName
         self.group = group
         self.connectTimeout = connectTimeout
     }
@@ -61,7 +73,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
                 // The region closed it while it waited: the request never left, so it goes on a new one.
             }
         }
-        let channel = try await connect(on: loop ?? group.next())
+        let channel = try await connect(on: loop ?? group.next(), before: deadline)
         return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
     }
 
@@ -69,7 +81,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         let channels = idle.withLock { idle in
             idle.shutDown = true
             defer { idle.channels = [:] }
-            return idle.channels.values.flatMap { $0 }
+            return idle.channels.values.flatMap { $0.map(\.channel) }
         }
         for channel in channels { try? await channel.close() }
     }
@@ -88,6 +100,11 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     private func exchange(
         _ head: HTTPRequestHead, _ body: ByteBuffer?, on channel: any Channel, answerLimit: Int, deadline: NIODeadline
     ) async throws(UpstreamFailure) -> UpstreamAnswer {
+        // A client gone while its connection opened: its request is not sent at all.
+        guard !Task.isCancelled else {
+            putBack(channel)
+            throw .cancelled
+        }
         let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
         let taken = channel.eventLoop.makePromise(of: Void.self)
         // Fails only when the channel closed before its handler saw the exchange.
@@ -100,7 +117,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
             } onCancel: {
                 channel.close(promise: nil)
             }
-            if answer.reusable { putBack(channel) }
+            if answer.reusable && !Task.isCancelled { putBack(channel) } else { channel.close(promise: nil) }
             return answer
         } catch {
             if Task.isCancelled { throw .cancelled }
@@ -108,10 +125,10 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         }
     }
 
-    private func connect(on loop: any EventLoop) async throws(UpstreamFailure) -> any Channel {
+    private func connect(on loop: any EventLoop, before deadline: NIODeadline) async throws(UpstreamFailure) -> any Channel {
         do {
             return try await ClientBootstrap(group: loop)
-                .connectTimeout(connectTimeout)
+                .connectTimeout(min(connectTimeout, max(.zero, deadline - .now())))
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -131,24 +148,42 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     /// Connections waiting for an exchange (tests).
     var idleConnections: Int { idle.withLock { $0.channels.values.reduce(0) { $0 + $1.count } } }
 
+    /// Idle connections of the calling event loop (tests).
+    var idleConnectionsOfThisLoop: Int {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return 0 }
+        return idle.withLock { $0.channels[ObjectIdentifier(loop)]?.count ?? 0 }
+    }
+
     /// The connection of `loop` that waited least (the likeliest still open), skipping closed
-    /// ones; off the event loops, any loop's.
+    /// ones and closing those kept too long; off the event loops, any loop's.
     private func takeIdle(on loop: (any EventLoop)?) -> (any Channel)? {
-        idle.withLock { idle in
+        let oldest = NIODeadline.now() - Self.idleLifetime
+        let (found, stale) = idle.withLock { idle -> ((any Channel)?, [any Channel]) in
+            var stale: [any Channel] = []
             for key in loop.map({ [ObjectIdentifier($0)] }) ?? Array(idle.channels.keys) {
-                while let channel = idle.channels[key]?.popLast() {
-                    if channel.isActive { return channel }
+                while let kept = idle.channels[key]?.popLast() {
+                    guard kept.channel.isActive else { continue }
+                    guard kept.since > oldest else {
+                        // Every one below waited longer still.
+                        stale.append(kept.channel)
+                        stale += idle.channels[key]?.map(\.channel) ?? []
+                        idle.channels[key] = []
+                        break
+                    }
+                    return (kept.channel, stale)
                 }
             }
-            return nil
+            return (nil, stale)
         }
+        for channel in stale { channel.close(promise: nil) }
+        return found
     }
 
     private func putBack(_ channel: any Channel) {
         let key = ObjectIdentifier(channel.eventLoop)
         let kept = idle.withLock { idle in
-            guard !idle.shutDown, idle.channels[key, default: []].count < Self.idleLimit else { return false }
-            idle.channels[key, default: []].append(channel)
+            guard !idle.shutDown, channel.isActive, idle.channels[key, default: []].count < Self.idleLimit else { return false }
+            idle.channels[key, default: []].append(Kept(channel: channel, since: .now()))
             return true
         }
         if !kept { channel.close(promise: nil) }

@@ -48,7 +48,9 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let exchange else { return }  // after a failure, until the close completes
+        // Bytes with no exchange waiting (a region talking out of turn): the connection's state
+        // is unknown, so it is not used again.
+        guard let exchange else { return context.close(promise: nil) }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -59,8 +61,10 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
             if body == nil { body = part } else { body!.writeBuffer(&part) }
         case .end:
             guard let head else { return fail(.connection("an answer without a head"), context: context) }
+            // A body that ended with the connection leaves nothing to reuse.
             let answer = UpstreamAnswer(
-                status: head.status, headers: head.headers, body: body ?? ByteBuffer(), reusable: head.isKeepAlive)
+                status: head.status, headers: head.headers, body: body ?? ByteBuffer(),
+                reusable: head.isKeepAlive && context.channel.isActive)
             reset()
             if !answer.reusable { context.close(promise: nil) }
             exchange.promise.succeed(answer)
@@ -69,6 +73,7 @@ final class UpstreamExchangeHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         fail(.connection("\(error)"), context: context)
+        context.close(promise: nil)  // idle too: a connection that failed is not used again
     }
 
     func channelInactive(context: ChannelHandlerContext) {
