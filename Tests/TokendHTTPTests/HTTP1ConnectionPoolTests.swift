@@ -80,14 +80,14 @@ import Testing
     @Test func aRegionClosingIdleConnectionsCostsNoRequest() async throws {
         let seen = Seen()
         try await withUpstream(
-            idleTimeout: .milliseconds(100),
+            idleTimeout: .milliseconds(300),
             { request in
                 seen.requests.withLock { $0.append((request.method.rawValue, nil, "")) }
                 return json("{}")
             }
         ) { pool in
             #expect(try await pool.exchange(UpstreamRequest(.GET, "/a"), within: .seconds(5), answerLimit: 1 << 16).status == .ok)
-            try await Task.sleep(for: .milliseconds(400))  // the region has closed the kept connection
+            try await Task.sleep(for: .seconds(1))  // the region has closed the kept connection
             #expect(try await pool.exchange(UpstreamRequest(.POST, "/b"), within: .seconds(5), answerLimit: 1 << 16).status == .ok)
             #expect(seen.requests.withLock { $0.map(\.method) } == ["GET", "POST"])
         }
@@ -106,16 +106,19 @@ import Testing
     }
 
     @Test func aCancelledExchangeEndsAtOnceAndClosesItsConnection() async throws {
-        try await withUpstream({ _ in
+        let arrived = Seen()
+        try await withUpstream({ request in
+            arrived.requests.withLock { $0.append((request.method.rawValue, nil, "")) }
             try await Task.sleep(for: .seconds(5))
             return json("{}")
         }) { pool in
-            let started = ContinuousClock.now
             let exchange = Task { try await pool.exchange(UpstreamRequest(.GET, "/slow"), within: .seconds(10), answerLimit: 1 << 16) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancelled once the region has the request: the exchange is in flight on its connection.
+            while arrived.requests.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+            let cancelled = ContinuousClock.now
             exchange.cancel()
             await #expect(throws: (any Error).self) { try await exchange.value }
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - cancelled < .seconds(2))
             #expect(pool.idleConnections == 0)
         }
     }

@@ -73,8 +73,17 @@ final class HTTP1ConnectionPool: UpstreamTransport {
                 // The region closed it while it waited: the request never left, so it goes on a new one.
             }
         }
-        let channel = try await connect(on: loop ?? group.next(), before: deadline)
-        return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
+        // A new connection can be closed before the request is written too (a region's idle
+        // timeout while this task waited to run): never sent, so once more.
+        for attempt in 1...2 {
+            let channel = try await connect(on: loop ?? group.next(), before: deadline)
+            do {
+                return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
+            } catch .notSent where attempt == 1 {
+                continue
+            }
+        }
+        throw .notSent
     }
 
     func shutdown() async {
