@@ -320,10 +320,7 @@ package final class SQLiteTokenStore: TokenStore {
     func read<Value>(_ operation: StoreOperation, timed: Bool = true, _ body: (Database) throws -> Value) throws -> Value {
         try mapStorageErrors(operation, timed: timed) {
             if let readers, let value = try readers.read(isolated: true, body) { return value }
-            // An in-memory store's one connection runs reads and writes in turn on its queue,
-            // so a read sees one state without GRDB's isolation (a query_only pragma on and
-            // off, BEGIN and COMMIT prepared anew: four statements around each read).
-            return try database is DatabaseQueue ? database.unsafeRead(body) : database.read(body)
+            return try database.read(body)
         }
     }
 
