@@ -57,30 +57,33 @@ package struct Timestamp: Sendable, Hashable, Comparable {
         let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
         let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func put(_ value: Int64, width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            var value = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: (value / divisor) % 10))
-                value %= divisor
-                divisor /= 10
+        // Filled in place, then appended once: appending byte by byte into the writer's large
+        // array made a page of 100 cost 5-17 % more server CPU than the gmtime_r version; this
+        // way 1-14 % less (3 alternating rounds each, release builds, 2026-12-02).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { text in
+            func put(_ value: Int64, at start: Int, width: Int) {
+                var value = Int(truncatingIfNeeded: value)
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    text[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                }
             }
+            put(year, at: 0, width: 4)
+            text[4] = UInt8(ascii: "-")
+            put(month, at: 5, width: 2)
+            text[7] = UInt8(ascii: "-")
+            put(day, at: 8, width: 2)
+            text[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3_600, at: 11, width: 2)
+            text[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, at: 14, width: 2)
+            text[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, at: 17, width: 2)
+            text[19] = UInt8(ascii: ".")
+            put(micros, at: 20, width: 6)
+            text[26] = UInt8(ascii: "Z")
+            bytes.append(contentsOf: UnsafeBufferPointer(text))
         }
-        put(year, width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        put(month, width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        put(day, width: 2)
-        bytes.append(UInt8(ascii: "T"))
-        put(secondOfDay / 3_600, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(secondOfDay / 60 % 60, width: 2)
-        bytes.append(UInt8(ascii: ":"))
-        put(secondOfDay % 60, width: 2)
-        bytes.append(UInt8(ascii: "."))
-        put(micros, width: 6)
-        bytes.append(UInt8(ascii: "Z"))
     }
 }
 
