@@ -1,7 +1,7 @@
 """The benchmark's command line: `python3 scripts/bench.py …` (what scripts/bench runs) or
-`python3 -m benchmark …` from scripts/. Parses the options, installs nginx when it is missing
-(the gateway phase compares the gateway with it), sets the run's time limit, runs the cases,
-writes results.md and results.json, and stops every process on the way out."""
+`python3 -m benchmark …` from scripts/. Parses the options, checks that wrk and nginx (the
+gateway phase compares the gateway with it) are there, sets the run's time limit, runs the
+cases, writes results.md and results.json, and stops every process on the way out."""
 
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ from .report import report
 DEFAULT_BINARY = REPO / ".build-release" / "release" / "tokend"
 
 
-def ensure_nginx() -> str:
-    """nginx's binary: every mode needs it (the gateway phase's bar is nginx; the PostgreSQL
+def ensure_nginx() -> None:
+    """nginx must be there: every mode needs it (the gateway phase's bar is nginx; the PostgreSQL
     phases' two instances sit behind it). scripts/bench installs it (scripts/system-packages
     --bench); run directly, bench.py names what is missing."""
     try:
-        return nginx_binary()
+        nginx_binary()
     except HarnessError as error:
         raise BenchError(f"{error} (scripts/system-packages --bench installs it, as root)") from error
 

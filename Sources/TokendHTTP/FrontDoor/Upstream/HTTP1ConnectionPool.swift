@@ -157,12 +157,6 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     /// Connections waiting for an exchange (tests).
     var idleConnections: Int { idle.withLock { $0.channels.values.reduce(0) { $0 + $1.count } } }
 
-    /// Idle connections of the calling event loop (tests).
-    var idleConnectionsOfThisLoop: Int {
-        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return 0 }
-        return idle.withLock { $0.channels[ObjectIdentifier(loop)]?.count ?? 0 }
-    }
-
     /// The connection of `loop` that waited least (the likeliest still open), skipping closed
     /// ones and closing those kept too long; off the event loops, any loop's.
     private func takeIdle(on loop: (any EventLoop)?) -> (any Channel)? {
