@@ -145,21 +145,25 @@ if Context.environment["TOKEND_FUZZ"] != nil {
         ("FuzzIdentifiers", []),
         ("FuzzJWT", ["TokendHTTP", .product(name: "Crypto", package: "swift-crypto")]),
     ]
-    // `--sanitize fuzzer --sanitize address` hands swiftc two -sanitize= flags, and the last
-    // one wins: Swift code would get no coverage, and libFuzzer no feedback. tokend's own
-    // modules are given the one combined flag, after those.
+    // Only tokend's own modules are instrumented (coverage and AddressSanitizer); the
+    // dependencies build exactly as in `swift build`, so scripts/fuzz can share that build's
+    // folder and compile only these (SwiftPM's own `--sanitize fuzzer --sanitize address`
+    // would rebuild them all, and hands swiftc two -sanitize= flags of which the last wins).
     let instrumented = SwiftSetting.unsafeFlags(["-sanitize=fuzzer,address"])
     for target in package.targets where ["TokendCore", "TokendHTTP"].contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [instrumented]
     }
     package.targets.append(
         .target(name: "TokendFuzzSupport", dependencies: ["TokendCore"], path: "Fuzz/Support", swiftSettings: [instrumented]))
+    package.targets.append(.target(name: "CLibFuzzerDriver", path: "Fuzz/Driver"))
     for fuzzer in fuzzers {
         package.targets.append(
             .executableTarget(
-                name: fuzzer.name, dependencies: ["TokendCore", "TokendFuzzSupport"] + fuzzer.dependencies,
+                name: fuzzer.name, dependencies: ["TokendCore", "TokendFuzzSupport", "CLibFuzzerDriver"] + fuzzer.dependencies,
                 path: "Fuzz/Targets/\(fuzzer.name)",
-                // No `main`: libFuzzer's own drives LLVMFuzzerTestOneInput.
-                swiftSettings: [.unsafeFlags(["-parse-as-library"]), instrumented]))
+                // main.swift hands over to libFuzzer's driver (Fuzz/Driver).
+                swiftSettings: [instrumented],
+                // libFuzzer's main and the AddressSanitizer runtime are linked in here.
+                linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
     }
 }
