@@ -32,9 +32,13 @@ package struct LineLogHandler<Format: LogLineFormat>: LogHandler {
     }
 
     package func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, provided in provided } }
-        if let given = event.metadata { fields.merge(given) { _, given in given } }
+        let provided = metadataProvider?.get()
+        // Room for every layer first: merging into a copy of the logger's dictionary copied
+        // it, then grew it again (1.7 % of a list of 2's CPU, perf 2026-12-02).
+        var fields = Logger.Metadata(minimumCapacity: metadata.count + (provided?.count ?? 0) + (event.metadata?.count ?? 0))
+        for layer in [metadata, provided, event.metadata] {
+            for (key, value) in layer ?? [:] { fields[key] = value }
+        }
         output.write(Format.line(event, label: label, fields: fields))
     }
 }
