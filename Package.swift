@@ -163,7 +163,7 @@ if Context.environment["TOKEND_FUZZ"] != nil {
                 path: "Fuzz/Targets/\(fuzzer.name)",
                 // main.swift hands over to libFuzzer's driver (Fuzz/Driver).
                 swiftSettings: [instrumented],
-                // libFuzzer's main and the AddressSanitizer runtime are linked in here.
+                // libFuzzer (its driver, not its `main`) and the AddressSanitizer runtime are linked in here.
                 linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
     }
 }
