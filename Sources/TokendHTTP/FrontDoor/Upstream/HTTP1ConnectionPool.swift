@@ -62,28 +62,51 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     func exchange(_ request: UpstreamRequest, within timeout: TimeAmount, answerLimit: Int) async throws(UpstreamFailure)
         -> UpstreamAnswer
     {
-        let deadline = NIODeadline.now() + timeout
-        let head = self.head(of: request)
-        guard !idle.withLock({ $0.shutDown }) else { throw .connection("the gateway is shutting down") }
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        // A client gone before its request was sent: it is not sent at all.
+        guard !Task.isCancelled else { throw .cancelled }
+        let call = start(
+            request, within: timeout, answerLimit: answerLimit, on: MultiThreadedEventLoopGroup.currentEventLoop ?? group.next())
+        do {
+            return try await withTaskCancellationHandler {
+                try await call.answer.get()
+            } onCancel: {
+                call.cancel()
+            }
+        } catch {
+            if Task.isCancelled { throw .cancelled }
+            throw error as? UpstreamFailure ?? .connection("\(error)")
+        }
+    }
+
+    /// Sends `request` on a connection of `loop` (kept or new) and gathers its answer: what
+    /// `exchange` awaits, and what the gateway's channel relay starts from a channel handler,
+    /// where nothing can wait. The answer's callbacks run on `loop`.
+    func start(_ request: UpstreamRequest, within timeout: TimeAmount, answerLimit: Int, on loop: any EventLoop) -> UpstreamCall {
+        let call = UpstreamCall(on: loop)
+        let exchange = Exchange(
+            head: head(of: request), body: request.body, answerLimit: answerLimit, deadline: .now() + timeout, call: call)
+        guard !idle.withLock({ $0.shutDown }) else {
+            call.fail(.connection("the gateway is shutting down"))
+            return call
+        }
         if let kept = takeIdle(on: loop) {
-            do {
-                return try await exchange(head, request.body, on: kept, answerLimit: answerLimit, deadline: deadline)
-            } catch .notSent {
-                // The region closed it while it waited: the request never left, so it goes on a new one.
-            }
+            // The region may have closed it while it waited: never sent, it then goes on a new
+            // one, and once more if that one is closed before the request is written too (a
+            // region's idle timeout while the request waited to be sent).
+            send(exchange, on: kept, retries: 2)
+        } else {
+            connectAndSend(exchange, on: loop, retries: 1)
         }
-        // A new connection can be closed before the request is written too (a region's idle
-        // timeout while this task waited to run): never sent, so once more.
-        for attempt in 1...2 {
-            let channel = try await connect(on: loop ?? group.next(), before: deadline)
-            do {
-                return try await exchange(head, request.body, on: channel, answerLimit: answerLimit, deadline: deadline)
-            } catch .notSent where attempt == 1 {
-                continue
-            }
-        }
-        throw .notSent
+        return call
+    }
+
+    /// One request on its way: what every attempt at sending it needs.
+    private struct Exchange: Sendable {
+        let head: HTTPRequestHead
+        let body: ByteBuffer?
+        let answerLimit: Int
+        let deadline: NIODeadline
+        let call: UpstreamCall
     }
 
     func shutdown() async {
@@ -106,52 +129,59 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         return HTTPRequestHead(version: .http1_1, method: request.method, uri: pathPrefix + request.path, headers: headers)
     }
 
-    private func exchange(
-        _ head: HTTPRequestHead, _ body: ByteBuffer?, on channel: any Channel, answerLimit: Int, deadline: NIODeadline
-    ) async throws(UpstreamFailure) -> UpstreamAnswer {
-        // A client gone while its connection opened: its request is not sent at all.
-        guard !Task.isCancelled else {
+    private func connectAndSend(_ exchange: Exchange, on loop: any EventLoop, retries: Int) {
+        connect(on: loop, before: exchange.deadline).whenComplete { result in
+            switch result {
+            case .success(let channel): self.send(exchange, on: channel, retries: retries)
+            case .failure(let error): exchange.call.fail(error as? UpstreamFailure ?? .connection("\(error)"))
+            }
+        }
+    }
+
+    private func send(_ exchange: Exchange, on channel: any Channel, retries: Int) {
+        let call = exchange.call
+        // Given up on while its connection opened: its request is not sent at all.
+        guard call.use(channel) else {
             putBack(channel)
-            throw .cancelled
+            return call.fail(.cancelled)
         }
         let promise = channel.eventLoop.makePromise(of: UpstreamAnswer.self)
         let taken = channel.eventLoop.makePromise(of: Void.self)
         // Fails only when the channel closed before its handler saw the exchange.
         taken.futureResult.whenFailure { _ in promise.fail(UpstreamFailure.notSent) }
         channel.writeAndFlush(
-            UpstreamExchange(head: head, body: body, answerLimit: answerLimit, deadline: deadline, promise: promise), promise: taken)
-        do {
-            let answer = try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
-            } onCancel: {
-                channel.close(promise: nil)
+            UpstreamExchange(
+                head: exchange.head, body: exchange.body, answerLimit: exchange.answerLimit, deadline: exchange.deadline,
+                promise: promise),
+            promise: taken)
+        promise.futureResult.whenComplete { result in
+            switch result {
+            case .success(let answer):
+                if answer.reusable && !call.isCancelled { self.putBack(channel) } else { channel.close(promise: nil) }
+                call.succeed(answer)
+            case .failure(UpstreamFailure.notSent) where retries > 0:
+                self.connectAndSend(exchange, on: channel.eventLoop, retries: retries - 1)
+            case .failure(let error):
+                call.fail(error as? UpstreamFailure ?? .connection("\(error)"))
             }
-            if answer.reusable && !Task.isCancelled { putBack(channel) } else { channel.close(promise: nil) }
-            return answer
-        } catch {
-            if Task.isCancelled { throw .cancelled }
-            throw error as? UpstreamFailure ?? .connection("\(error)")
         }
     }
 
-    private func connect(on loop: any EventLoop, before deadline: NIODeadline) async throws(UpstreamFailure) -> any Channel {
-        do {
-            return try await ClientBootstrap(group: loop)
-                .connectTimeout(min(connectTimeout, max(.zero, deadline - .now())))
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(UpstreamExchangeHandler())
-                    }
+    private func connect(on loop: any EventLoop, before deadline: NIODeadline) -> EventLoopFuture<any Channel> {
+        ClientBootstrap(group: loop)
+            .connectTimeout(min(connectTimeout, max(.zero, deadline - .now())))
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamExchangeHandler())
                 }
-                .connect(host: host, port: port).get()
-        } catch ChannelError.connectTimeout {
-            throw .timeout
-        } catch {
-            if Task.isCancelled { throw .cancelled }
-            throw .connection("cannot connect to \(hostHeader): \(error)")
-        }
+            }
+            .connect(host: host, port: port)
+            .flatMapErrorThrowing { [hostHeader] error in
+                if case ChannelError.connectTimeout = error { throw UpstreamFailure.timeout }
+                throw UpstreamFailure.connection("cannot connect to \(hostHeader): \(error)")
+            }
     }
 
     /// Connections waiting for an exchange (tests).
