@@ -23,7 +23,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    private static func acceptable(_ id: String?) -> String? {
+    static func acceptable(_ id: String?) -> String? {
         guard let id, (1...128).contains(id.utf8.count),
             id.utf8.allSatisfy({ byte in
                 (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))

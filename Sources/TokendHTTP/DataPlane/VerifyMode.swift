@@ -15,13 +15,15 @@ enum VerifyMode {
 
     init(_ request: Request) { self.init(request.uri.queryParameters) }
 
-    func refusal(_ error: TokendError) -> Response {
-        var response = Response.contractError(error)
-        if case .authenticationDenied = error { response.headers[.wwwAuthenticate] = #"Bearer realm="tokend""# }
-        if self == .nginx, response.status != .unauthorized, response.status != .forbidden {
-            response.headers[.tokendStatus] = String(response.status.code)
-            response.status = .forbidden
+    func refusal(_ error: TokendError) -> Response { Response(refusalAnswer(error)) }
+
+    func refusalAnswer(_ error: TokendError) -> WholeAnswer {
+        var answer = WholeAnswer.contractError(error)
+        if case .authenticationDenied = error { answer.head.headerFields[.wwwAuthenticate] = #"Bearer realm="tokend""# }
+        if self == .nginx, answer.head.status != .unauthorized, answer.head.status != .forbidden {
+            answer.head.headerFields[.tokendStatus] = String(answer.head.status.code)
+            answer.head.status = .forbidden
         }
-        return response
+        return answer
     }
 }

@@ -26,14 +26,16 @@ struct ContractErrorMiddleware: RouterMiddleware {
     }
 
     private func render(_ error: TokendError, request: Request, context: Context) -> Response {
-        let level: Logger.Level = error.status.code >= 500 ? .error : .debug
-        context.logger.log(
-            level: level, "request refused",
-            metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)",
-                "status": "\(error.status.code)", "error": "\(error)",
-            ])
+        Self.logRefusal(error, method: request.method, path: request.uri.path, logger: context.logger)
         return .contractError(error)
+    }
+
+    /// The line a refusal is logged with; the gateway's channel relay logs its own 503s so.
+    static func logRefusal(_ error: TokendError, method: HTTPRequest.Method, path: String, logger: Logger) {
+        let level: Logger.Level = error.status.code >= 500 ? .error : .debug
+        logger.log(
+            level: level, "request refused",
+            metadata: ["method": "\(method)", "path": "\(path)", "status": "\(error.status.code)", "error": "\(error)"])
     }
 
     /// Hummingbird's and NIO's own errors (no route, body too large…) in the contract's terms.

@@ -18,7 +18,7 @@ package struct FrontDoor: Sendable {
     package let fakeCloud: FakeCloud?
     /// What `/metrics` exports; nil with `--no-metrics` (requests are still logged).
     package let metrics: MetricsExporter?
-    private let requestMetrics: RequestMetricHandles
+    let requestMetrics: RequestMetricHandles
 
     /// `seed`: what fault rules draw from (`--seed`), so a run repeats. `metrics`: the
     /// exporter the backends were given the factory of.

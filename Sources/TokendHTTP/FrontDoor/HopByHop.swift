@@ -20,20 +20,26 @@ enum HopByHop {
         return headers
     }
 
-    /// A region's answer headers as sent to the client; its `Date` too, as the front door
-    /// writes its own.
-    static func relayedAnswer(_ headers: HTTPHeaders) -> HTTPFields {
+    /// A region's answer headers as sent to the client; its `Date` too unless `keepingDate`,
+    /// where the router writes its own (the channel relay, below it, keeps the region's).
+    static func relayedAnswer(_ headers: HTTPHeaders, keepingDate: Bool = false) -> HTTPFields {
         let connectionTokens = tokens(headers["connection"])
         var fields = HTTPFields()
         fields.reserveCapacity(headers.count)
         for (name, value) in headers {
             let lowered = name.lowercased()
-            guard !names.contains(lowered), !connectionTokens.contains(lowered), lowered != "date",
+            guard !names.contains(lowered), !connectionTokens.contains(lowered), keepingDate || lowered != "date",
                 let fieldName = HTTPField.Name(name)
             else { continue }
             fields.append(HTTPField(name: fieldName, value: value))
         }
         return fields
+    }
+
+    /// Whether a client's `Connection` header lists `close`: its connection ends after the answer.
+    static func asksToClose(_ fields: HTTPFields) -> Bool {
+        let values = fields[values: .connection]
+        return !values.isEmpty && tokens(values).contains("close")
     }
 
     /// The header names a `Connection` header lists (lowercased): hop-by-hop as well.

@@ -20,6 +20,8 @@ package final class RemoteRegionBackend: RegionBackend {
     package let region: RegionName
     package let baseURL: String
     private let transport: any UpstreamTransport
+    /// The transport again where it is plain HTTP/1.1, for the gateway's channel relay.
+    private let pool: HTTP1ConnectionPool?
     private let readTimeout: TimeAmount
     private let lastError = Mutex<String?>(nil)
     private let metrics: UpstreamMetrics
@@ -36,9 +38,8 @@ package final class RemoteRegionBackend: RegionBackend {
         let connectTimeout = TimeAmount.milliseconds(Int64(connectTimeoutMilliseconds))
         // Plain `http://` base URLs (a gateway's regions on a private network) get pooled
         // HTTP/1.1 connections; `https://` ones AsyncHTTPClient, which brings TLS.
-        self.transport =
-            HTTP1ConnectionPool(baseURL: baseURL, connectTimeout: connectTimeout)
-            ?? AsyncHTTPClientTransport(baseURL: baseURL, connectTimeout: connectTimeout, readTimeout: readTimeout)
+        self.pool = HTTP1ConnectionPool(baseURL: baseURL, connectTimeout: connectTimeout)
+        self.transport = pool ?? AsyncHTTPClientTransport(baseURL: baseURL, connectTimeout: connectTimeout, readTimeout: readTimeout)
     }
 
     package var location: String { baseURL }
@@ -65,17 +66,20 @@ package final class RemoteRegionBackend: RegionBackend {
     package func services(logger: Logger) -> [any Service] { [UpstreamTransportService(transport: transport)] }
 
     private func relay(_ request: Request, context: TokendRequestContext) async throws -> Response {
-        var headers = HopByHop.relayed(request.headers)
-        headers.replaceOrAdd(name: "X-Request-Id", value: context.requestID)
         let body = try await request.body.collect(upTo: RequestLimits.bodyBytes)
         let answer = try await send(
-            UpstreamRequest(
-                HTTPMethod(rawValue: request.method.rawValue), request.head.path ?? "/", headers: headers,
-                body: body.readableBytes > 0 ? body : nil),
-            logger: context.logger)
+            Self.relayed(request.head, requestID: context.requestID, body: body.readableBytes > 0 ? body : nil), logger: context.logger)
         return Response(
             status: .init(code: Int(answer.status.code)), headers: HopByHop.relayedAnswer(answer.headers),
             body: .init(byteBuffer: answer.body))
+    }
+
+    /// A client's request as it goes to the region: its hop-by-hop headers dropped, its id
+    /// sent along so one id follows it across the hop.
+    static func relayed(_ head: HTTPRequest, requestID: String, body: ByteBuffer?) -> UpstreamRequest {
+        var headers = HopByHop.relayed(head.headerFields)
+        headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        return UpstreamRequest(HTTPMethod(rawValue: head.method.rawValue), head.path ?? "/", headers: headers, body: body)
     }
 
     package func health() async -> RegionHealth {
@@ -196,26 +200,48 @@ package final class RemoteRegionBackend: RegionBackend {
     /// mid-answer is a 503 rather than a cut-off body.
     func send(_ request: UpstreamRequest, logger: Logger?) async throws(TokendError) -> UpstreamAnswer {
         let started = ContinuousClock.now
-        let failure = { (kind: UpstreamMetrics.Failure, why: String, cause: String?) -> TokendError in
-            self.metrics.failed(kind, after: ContinuousClock.now - started)
-            return self.recordFailure(self.unavailable(why), cause: cause, logger: logger)
-        }
-        let answer: UpstreamAnswer
+        let result: Result<UpstreamAnswer, UpstreamFailure>
         do {
-            answer = try await transport.exchange(request, within: readTimeout, answerLimit: Self.answerBytes)
+            result = .success(try await transport.exchange(request, within: readTimeout, answerLimit: Self.answerBytes))
         } catch {
-            switch error {
-            case .timeout: throw failure(.timeout, "no answer within \(readTimeout.nanoseconds / 1_000_000) ms", nil)
-            case .tooLarge: throw failure(.tooLarge, "its answer is over \(Self.answerBytes) bytes", nil)
-            // The client went away: nothing is known of the region, so nothing is recorded.
-            case .cancelled: throw unavailable("the request was cancelled")
-            case .connection(let cause): throw failure(.connection, "no complete HTTP answer from its server", cause)
-            case .notSent: throw failure(.connection, "no complete HTTP answer from its server", "the connection closed unused")
-            }
+            result = .failure(error)
         }
-        guard answer.isJSON else { throw failure(.notJSON, "its server answered \(answer.status.code) without JSON", nil) }
-        metrics.answered(in: ContinuousClock.now - started)
-        return answer
+        return try accepted(result, since: started, logger: logger).get()
+    }
+
+    /// Whether the gateway's channel relay can carry this region's requests: plain HTTP/1.1
+    /// (over `https://`, AsyncHTTPClient brings TLS and requests go through the router).
+    var relaysOnChannels: Bool { pool != nil }
+
+    /// Starts `request` on a connection of `loop`, for the gateway's channel relay, which
+    /// hands what it gets to `accepted`; nil where `relaysOnChannels` is false.
+    func startRelay(_ request: UpstreamRequest, on loop: any EventLoop) -> UpstreamCall? {
+        pool?.start(request, within: readTimeout, answerLimit: Self.answerBytes, on: loop)
+    }
+
+    /// An exchange's outcome as the region's answer, or the region's 503 saying why: measured,
+    /// and a failure remembered for health and logged. Anything but a JSON answer in time is
+    /// the region being unavailable.
+    func accepted(
+        _ result: Result<UpstreamAnswer, UpstreamFailure>, since started: ContinuousClock.Instant,
+        logger: @autoclosure () -> Logger?
+    ) -> Result<UpstreamAnswer, TokendError> {
+        func failure(_ kind: UpstreamMetrics.Failure, _ why: String, _ cause: String?) -> Result<UpstreamAnswer, TokendError> {
+            metrics.failed(kind, after: ContinuousClock.now - started)
+            return .failure(recordFailure(unavailable(why), cause: cause, logger: logger()))
+        }
+        switch result {
+        case .failure(.timeout): return failure(.timeout, "no answer within \(readTimeout.nanoseconds / 1_000_000) ms", nil)
+        case .failure(.tooLarge): return failure(.tooLarge, "its answer is over \(Self.answerBytes) bytes", nil)
+        // The client went away: nothing is known of the region, so nothing is recorded.
+        case .failure(.cancelled): return .failure(unavailable("the request was cancelled"))
+        case .failure(.connection(let cause)): return failure(.connection, "no complete HTTP answer from its server", cause)
+        case .failure(.notSent): return failure(.connection, "no complete HTTP answer from its server", "the connection closed unused")
+        case .success(let answer):
+            guard answer.isJSON else { return failure(.notJSON, "its server answered \(answer.status.code) without JSON", nil) }
+            metrics.answered(in: ContinuousClock.now - started)
+            return .success(answer)
+        }
     }
 
     /// Far above any answer a region gives: a page of 1,000 tokens is about 0.5 MB, a

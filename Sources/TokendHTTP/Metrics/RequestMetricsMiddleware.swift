@@ -35,22 +35,9 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ request: Request, status: Int, since started: ContinuousClock.Instant, context: Context) {
-        let duration = ContinuousClock.now - started
-        let route = context.endpointPath ?? "unmatched"
-        let region = region(of: request, context: context)
-        let recorded = handles.handles(route: route, method: request.method, status: status, region: region)
-        let regionName = recorded.region?.rawValue ?? ""
-        recorded.count.increment()
-        recorded.duration.record(duration: duration)
-        let level: Logger.Level = recorded.dialect == .dataPlane ? .debug : .info
-        guard context.logger.logLevel <= level else { return }
-        context.logger.log(
-            level: level, "request",
-            metadata: [
-                "dialect": .string(recorded.dialect.rawValue), "region": .string(regionName), "route": .string(route),
-                "method": .string(request.method.rawValue), "status": .stringConvertible(status),
-                "duration_ms": .stringConvertible(Double(duration.microseconds) / 1000),
-            ])
+        handles.record(
+            route: context.endpointPath ?? "unmatched", method: request.method, status: status,
+            region: region(of: request, context: context), duration: ContinuousClock.now - started, logger: context.logger)
     }
 
     /// The region a request names where its route does not: its path's `region` or, for a
@@ -86,6 +73,27 @@ final class RequestMetricHandles: Sendable {
     init(factory: any MetricsFactory, servedRegions: Set<RegionName>) {
         self.factory = factory
         self.servedRegions = servedRegions
+    }
+
+    /// Counts and times one answered request and logs its line. `requestID`: for a line
+    /// logged outside the request's task (the gateway's channel relay), where
+    /// `Logger.MetadataProvider.requestID` has none to add.
+    func record(
+        route: String, method: HTTPRequest.Method, status: Int, region: RegionName?, duration: Duration, logger: Logger,
+        requestID: String? = nil
+    ) {
+        let recorded = handles(route: route, method: method, status: status, region: region)
+        recorded.count.increment()
+        recorded.duration.record(duration: duration)
+        let level: Logger.Level = recorded.dialect == .dataPlane ? .debug : .info
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = [
+            "dialect": .string(recorded.dialect.rawValue), "region": .string(recorded.region?.rawValue ?? ""), "route": .string(route),
+            "method": .string(method.rawValue), "status": .stringConvertible(status),
+            "duration_ms": .stringConvertible(Double(duration.microseconds) / 1000),
+        ]
+        if let requestID { metadata["request_id"] = .string(requestID) }
+        logger.log(level: level, "request", metadata: metadata)
     }
 
     func handles(route: String, method: HTTPRequest.Method, status: Int, region: RegionName?) -> Handles {
