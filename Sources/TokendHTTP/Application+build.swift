@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import TokendCore
 
@@ -24,9 +25,12 @@ package func buildApplication(
     frontDoor: FrontDoor, listen: ListenSettings, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(60))
     var application = Application(
         router: frontDoor.buildRouter(),
-        server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+        // A gateway relays its remote regions' plain requests below the router (`ChannelRelay`).
+        server: ChannelRelay(frontDoor: frontDoor, logger: logger).map { .http1(configuration: http1, relay: $0) }
+            ?? .http1(configuration: http1),
         configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: nil),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? listen.port) },
         logger: logger

@@ -207,8 +207,16 @@ import TokendCore
             try await client.createToken()
             let rule = try await client.addFault(#"{"effect":"drop","operation":"list","count":1}"#)
             #expect(rule["effect"] as? String == "drop")
-            // The router client sees the body fail: no complete answer.
-            await #expect(throws: (any Error).self) { _ = try await client.call(.get, tokensPath()) }
+            if let port = client.port {
+                // Live (the gateway topology), on a connection of its own, as the drop closes it:
+                // not a byte of an answer.
+                let answer = try await RawHTTPClient.exchange(
+                    port: port, "GET \(tokensPath()) HTTP/1.1\r\nHost: tokend\r\nX-Auth-Token: k\r\n\r\n")
+                #expect(answer.isEmpty, "\(answer)")
+            } else {
+                // The router client sees the body fail: no complete answer.
+                await #expect(throws: (any Error).self) { _ = try await client.call(.get, tokensPath()) }
+            }
             #expect(try await client.count() == 1)
             let journal = try await client.journal(limit: 3)
             let dropped = journal.first { $0["operation"] as? String == "list" && $0["status"] as? Int == 0 }

@@ -28,7 +28,8 @@ import TokendStore
         let remote = RemoteRegionBackend(
             region: RegionName("nl-ams")!, baseURL: baseURL,
             connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
-        try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.router, body)
+        // Live, as `tokend gateway` serves: nl-ams's plain requests take the channel relay.
+        try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.live, body)
     }
 
     /// A live server answering every request with `respond`: a stand-in for a broken region.
@@ -134,19 +135,49 @@ import TokendStore
         try await upstream.test(.live) { upstreamClient in
             // Generous timeout: this test is about what is relayed, not about slowness.
             try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
-                let answer = try await client.call(
-                    .get, tokensPath("nl-ams") + "?page=2",
-                    headers: [
-                        .authToken: "k", .requestID: "relay-check-1", .connection: "close, X-Private", HTTPField.Name("X-Private")!: "hop",
-                        .te: "trailers",
-                    ])
-                #expect(answer.status == .ok)
-                #expect(answer.headers[.requestID] == "relay-check-1")
+                // Raw bytes: the test client would send a `Connection` header of its own.
+                let answer = try await RawHTTPClient.exchange(
+                    port: client.port!,
+                    "GET \(tokensPath("nl-ams"))?page=2 HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\nX-Request-Id: relay-check-1\r\n"
+                        + "Connection: close, X-Private\r\nX-Private: hop\r\nTE: trailers\r\n\r\n")
+                #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
+                #expect(answer.contains("\r\nX-Request-Id: relay-check-1\r\n"))
                 let headers = try #require(await seen.headers)
                 #expect(headers[.requestID] == "relay-check-1")
                 #expect(headers[.authToken] == "k")
                 #expect(headers[HTTPField.Name("X-Private")!] == nil)
                 #expect(headers[.te] == nil)
+            }
+        }
+    }
+
+    /// Answers leave in the order requests came, whether the gateway relays a request itself
+    /// (nl-ams's) or its router answers it (fr-par's, the ping), pipelined on one connection.
+    @Test func pipelinedRequestsAreAnsweredInOrderAcrossRelayAndRouter() async throws {
+        let router = Router()
+        router.on("/**", method: .get) { request, _ in
+            // The earliest relayed answers come slowest, so an answer out of turn would show.
+            let order = Int(request.headers[.requestID]?.split(separator: "-").last ?? "") ?? 0
+            try await Task.sleep(for: .milliseconds(max(0, 40 - order * 4)))
+            return Response.json(#"{"total_count":0,"tokens":[]}"#)
+        }
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .critical
+        let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        try await upstream.test(.live) { upstreamClient in
+            try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
+                let paths = (0..<10).map { index in
+                    [tokensPath("nl-ams"), "/_tokend/ping", tokensPath("fr-par")][index % 3]
+                }
+                var requests = ""
+                for (index, path) in paths.enumerated() {
+                    requests += "GET \(path) HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\nX-Request-Id: order-\(index)\r\n"
+                    requests += index == paths.count - 1 ? "Connection: close\r\n\r\n" : "\r\n"
+                }
+                let answer = try await RawHTTPClient.exchange(port: client.port!, requests)
+                let ids = answer.split(separator: "\r\n").filter { $0.hasPrefix("X-Request-Id: ") }.map { $0.dropFirst(14) }
+                #expect(ids == (0..<10).map { "order-\($0)"[...] })
+                #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 11)
             }
         }
     }
@@ -157,10 +188,11 @@ actor SeenHeaders {
     func record(_ headers: HTTPFields) { self.headers = headers }
 }
 
-/// A loopback port nothing listens on (bound, then released).
+/// A loopback port nothing listens on: bound and never listening, and kept so for the rest of
+/// the test process (a released one was taken by other tests' live servers), so connecting to
+/// it is refused.
 func unusedPort() throws -> Int {
     let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -170,6 +202,9 @@ func unusedPort() throws -> Int {
             bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
         }
     }
-    guard bound else { throw TestFailure("cannot find a free port") }
+    guard bound else {
+        close(socket)
+        throw TestFailure("cannot find a free port")
+    }
     return Int(UInt16(bigEndian: address.sin_port))
 }

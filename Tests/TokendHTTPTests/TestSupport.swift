@@ -94,15 +94,24 @@ struct TestServer {
         case .embedded:
             try await Self.application(regionFrontDoor).test(.router, body)
         case .gateway:
-            try await Self.application(regionFrontDoor).test(.live) { regionServer in
-                let remotes = Self.regions.map { region in
-                    RemoteRegionBackend(
-                        region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
-                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
-                }
-                let gateway = FrontDoor(backends: remotes, access: access, portal: Self.portal(over: remotes, portalAccess, sessions))
-                try await Self.application(gateway).test(.router, body)
+            try await runGateway(body)
+        }
+    }
+
+    /// The region server live, and a gateway's front door relaying to it, live too, as
+    /// `tokend gateway` serves: plain requests take its channel relay, others its router.
+    fileprivate func runGateway(seed: UInt64? = nil, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void)
+        async throws
+    {
+        try await Self.application(regionFrontDoor).test(.live) { regionServer in
+            let remotes = Self.regions.map { region in
+                RemoteRegionBackend(
+                    region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
+                    connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
             }
+            let gateway = FrontDoor(
+                backends: remotes, access: access, portal: Self.portal(over: remotes, portalAccess, sessions), seed: seed)
+            try await Self.application(gateway).test(.live, body)
         }
     }
 
@@ -312,16 +321,7 @@ extension TestServer {
                 backends: Array(regionFrontDoor.backends.values), access: access, portal: regionFrontDoor.portal, seed: seed)
             try await Self.application(seeded).test(.router, body)
         case .gateway:
-            try await Self.application(regionFrontDoor).test(.live) { regionServer in
-                let remotes = Self.regions.map { region in
-                    RemoteRegionBackend(
-                        region: region, baseURL: "http://127.0.0.1:\(regionServer.port!)",
-                        connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: 10_000)
-                }
-                let gateway = FrontDoor(
-                    backends: remotes, access: access, portal: Self.portal(over: remotes, portalAccess, sessions), seed: seed)
-                try await Self.application(gateway).test(.router, body)
-            }
+            try await runGateway(seed: seed, body)
         }
     }
 }
