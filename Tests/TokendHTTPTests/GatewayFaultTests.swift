@@ -151,36 +151,101 @@ import TokendStore
         }
     }
 
+    /// A live upstream answering every GET and POST with an empty page after `delay`, counting
+    /// what reached it: a stand-in for nl-ams's server.
+    func withCountingUpstream(
+        delay: Duration = .zero, _ body: @escaping @Sendable (_ baseURL: String, _ seen: RequestCounter) async throws -> Void
+    ) async throws {
+        let seen = RequestCounter()
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/**", method: method) { request, _ in
+                await seen.count(request.head.path ?? "")
+                try await Task.sleep(for: delay)
+                return Response.json(#"{"total_count":0,"tokens":[]}"#)
+            }
+        }
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .critical
+        let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        try await upstream.test(.live) { upstreamClient in try await body("http://127.0.0.1:\(upstreamClient.port!)", seen) }
+    }
+
+    /// After a request that asks to close the connection, nothing more on it is answered or
+    /// relayed: the router reads no further, and neither may the relay.
+    @Test func nothingAfterAConnectionCloseIsRelayed() async throws {
+        try await withCountingUpstream { baseURL, seen in
+            try await withGateway(remoteAt: baseURL, readTimeoutMilliseconds: 10_000) { client in
+                let relayed = "GET \(tokensPath("nl-ams")) HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\n\r\n"
+                let routedThenRelayed = try await RawHTTPClient.exchange(
+                    port: client.port!, "GET /_tokend/ping HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n" + relayed)
+                let relayedThenRelayed = try await RawHTTPClient.exchange(
+                    port: client.port!,
+                    "GET \(tokensPath("nl-ams"))?first HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\nConnection: close\r\n\r\n"
+                        + relayed)
+                #expect(routedThenRelayed.components(separatedBy: "HTTP/1.1 ").count == 2, "\(routedThenRelayed)")
+                #expect(relayedThenRelayed.components(separatedBy: "HTTP/1.1 ").count == 2, "\(relayedThenRelayed)")
+                #expect(await seen.paths == [tokensPath("nl-ams") + "?first"])
+            }
+        }
+    }
+
+    /// Bytes that are not HTTP after a request being relayed: its answer first, then the
+    /// router's 400, which closes the connection.
+    @Test func aParseErrorWaitsForTheAnswerBeforeIt() async throws {
+        try await withCountingUpstream(delay: .milliseconds(100)) { baseURL, seen in
+            try await withGateway(remoteAt: baseURL, readTimeoutMilliseconds: 10_000) { client in
+                let answer = try await RawHTTPClient.exchange(
+                    port: client.port!,
+                    "GET \(tokensPath("nl-ams")) HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
+                let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+                #expect(statuses == ["200", "400"], "\(answer)")
+                #expect(await seen.paths == [tokensPath("nl-ams")])
+            }
+        }
+    }
+
     /// Answers leave in the order requests came, whether the gateway relays a request itself
     /// (nl-ams's) or its router answers it (fr-par's, the ping), pipelined on one connection.
     @Test func pipelinedRequestsAreAnsweredInOrderAcrossRelayAndRouter() async throws {
         let router = Router()
-        router.on("/**", method: .get) { request, _ in
-            // The earliest relayed answers come slowest, so an answer out of turn would show.
-            let order = Int(request.headers[.requestID]?.split(separator: "-").last ?? "") ?? 0
-            try await Task.sleep(for: .milliseconds(max(0, 40 - order * 4)))
-            return Response.json(#"{"total_count":0,"tokens":[]}"#)
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/**", method: method) { request, _ in
+                // The earliest relayed answers come slowest, so an answer out of turn would show.
+                let order = Int(request.headers[.requestID]?.split(separator: "-").last ?? "") ?? 0
+                try await Task.sleep(for: .milliseconds(max(0, 40 - order * 4)))
+                return Response.json(#"{"total_count":0,"tokens":[]}"#)
+            }
         }
         var logger = Logger(label: "upstream")
         logger.logLevel = .critical
         let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await upstream.test(.live) { upstreamClient in
             try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
-                let paths = (0..<10).map { index in
-                    [tokensPath("nl-ams"), "/_tokend/ping", tokensPath("fr-par")][index % 3]
+                // nl-ams relayed (a POST with its body among them), the ping and fr-par's list routed.
+                let paths = (0..<12).map { index in
+                    [tokensPath("nl-ams"), "/_tokend/ping", tokensPath("fr-par"), tokensPath("nl-ams")][index % 4]
                 }
                 var requests = ""
                 for (index, path) in paths.enumerated() {
-                    requests += "GET \(path) HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\nX-Request-Id: order-\(index)\r\n"
+                    let body = index % 4 == 3 ? #"{"name":"pipelined"}"# : ""
+                    requests += "\(body.isEmpty ? "GET" : "POST") \(path) HTTP/1.1\r\nHost: gateway\r\nX-Auth-Token: k\r\n"
+                    requests += "X-Request-Id: order-\(index)\r\nContent-Length: \(body.utf8.count)\r\n"
                     requests += index == paths.count - 1 ? "Connection: close\r\n\r\n" : "\r\n"
+                    requests += body
                 }
                 let answer = try await RawHTTPClient.exchange(port: client.port!, requests)
                 let ids = answer.split(separator: "\r\n").filter { $0.hasPrefix("X-Request-Id: ") }.map { $0.dropFirst(14) }
-                #expect(ids == (0..<10).map { "order-\($0)"[...] })
-                #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 11)
+                #expect(ids == (0..<12).map { "order-\($0)"[...] })
+                #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count == 13)
             }
         }
     }
+}
+
+actor RequestCounter {
+    var paths: [String] = []
+    func count(_ path: String) { paths.append(path) }
 }
 
 actor SeenHeaders {

@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 import TokendCore
 
 /// One client connection's relay, between Hummingbird's connection-state handler and its
@@ -30,11 +31,18 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var held = CircularBuffer<HTTPRequestPart>()
     private var readHeld = false
     private var inputClosedHeld = false
+    private var errorHeld: (any Error)?
+    /// The request being read asked to close the connection after its answer.
+    private var closesAfterThis = false
+    /// A request that asked to close was read whole: nothing after it is read.
+    private var closing = false
 
     private struct Taken {
         let head: HTTPRequest
         let target: ChannelRelay.Target
         let started = ContinuousClock.now
+        /// When it went to the region: the exchange is timed from here, not from its arrival.
+        var sent = ContinuousClock.now
         var body: ByteBuffer?
         var phase = Phase.gathering
         var requestID = ""
@@ -64,19 +72,25 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Takes `part` for the relay, or says it goes on to the router (true).
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
+        // The router reads nothing after a request that asked to close; neither does the relay.
+        if closing { return false }
         switch part {
         case .head(let head):
             if let target = relay.target(for: head) {
                 taken = Taken(head: head, target: target)
+                closesAfterThis = HopByHop.asksToClose(head.headerFields)
                 return false
             }
             routedInFlight += 1
+            // Hummingbird's own test: its connection loop ends after this request's answer.
+            closesAfterThis = head.headerFields[.connection] == "close"
             return true
         case .body(var buffer):
             guard taken != nil else { return true }
             if taken!.body == nil { taken!.body = buffer } else { taken!.body!.writeBuffer(&buffer) }
             return false
         case .end:
+            closing = closesAfterThis
             guard taken != nil else { return true }
             taken!.phase = .waiting
             startWhenClear(context: context)
@@ -105,19 +119,37 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    /// A parse error after a request awaiting its answer waits behind it: the router answers
+    /// it with a 400 and closes the connection, which would cut that answer off.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if taken != nil || !held.isEmpty {
+            errorHeld = errorHeld ?? error
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
+    /// The client went away: its relay is given up. Here rather than in `channelInactive`,
+    /// which the connection-state handler before this one does not pass on.
+    func handlerRemoved(context: ChannelHandlerContext) {
         if case .relaying(let call) = taken?.phase { call.cancel() }
         taken = nil
         held.removeAll()
-        context.fireChannelInactive()
     }
 
     private func startWhenClear(context: ChannelHandlerContext) {
         guard routedInFlight == 0, var taken, case .waiting = taken.phase else { return }
         taken.requestID = RequestIDMiddleware.acceptable(taken.head.headerFields[.requestID]) ?? UUIDText.unseeded().rawValue
         let request = RemoteRegionBackend.relayed(taken.head, requestID: taken.requestID, body: taken.body)
-        // Always a call: the relay takes only regions that relay on channels.
-        guard let call = taken.target.backend.startRelay(request, on: context.eventLoop) else { return }
+        taken.sent = .now
+        guard let call = taken.target.backend.startRelay(request, on: context.eventLoop) else {
+            // Not reached (the relay takes only regions that relay on channels), but never a wedge.
+            let call = UpstreamCall(on: context.eventLoop)
+            call.fail(.connection("the region is not reached over plain HTTP"))
+            taken.phase = .relaying(call)
+            self.taken = taken
+            return answer(.failure(.connection("the region is not reached over plain HTTP")), context: context)
+        }
         taken.phase = .relaying(call)
         self.taken = taken
         call.answer.hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
@@ -129,7 +161,7 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let taken, case .relaying = taken.phase else { return }  // the client went away meanwhile
         self.taken = nil
         let answer = whole(
-            taken.target.backend.accepted(result, since: taken.started, logger: logger(for: taken)), for: taken)
+            taken.target.backend.accepted(result, since: taken.sent, logger: logger(for: taken)), for: taken)
         relay.record(taken.head, to: taken.target, status: answer.head.status.code, since: taken.started, requestID: taken.requestID)
         context.write(wrapOutboundOut(.head(answer.head)), promise: nil)
         if answer.body.readableBytes > 0 { context.write(wrapOutboundOut(.body(answer.body)), promise: nil) }
@@ -149,6 +181,7 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var fields = HopByHop.relayedAnswer(answer.headers, keepingDate: true)
             fields[.requestID] = taken.requestID
             if fields[.contentLength] == nil { fields[.contentLength] = String(answer.body.readableBytes) }
+            if fields[.date] == nil { fields[.date] = Self.httpDate(.now) }
             return WholeAnswer(head: HTTPResponse(status: .init(code: Int(answer.status.code)), headerFields: fields), body: answer.body)
         case .failure(let error):
             var refusal: WholeAnswer
@@ -186,6 +219,10 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // The router's async channel takes what was read at a read's end.
         if routed { context.fireChannelReadComplete() }
         guard !holding else { return }
+        if let error = errorHeld, held.isEmpty {
+            errorHeld = nil
+            context.fireErrorCaught(error)
+        }
         if inputClosedHeld && taken == nil {
             inputClosedHeld = false
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
@@ -196,12 +233,16 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// An IMF-fixdate (RFC 9110), for the relay's own refusals; answers relayed keep the region's.
-    private static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
-    }
+    /// An IMF-fixdate (RFC 9110), for the relay's own refusals and a region's answer without
+    /// one (tokend's regions send theirs, which is kept).
+    private static func httpDate(_ date: Date) -> String { imfFixdate.withLock { $0.string(from: date) } }
+
+    private static let imfFixdate = Mutex<DateFormatter>(
+        {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            return formatter
+        }())
 }

@@ -64,8 +64,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     {
         // A client gone before its request was sent: it is not sent at all.
         guard !Task.isCancelled else { throw .cancelled }
-        let call = start(
-            request, within: timeout, answerLimit: answerLimit, on: MultiThreadedEventLoopGroup.currentEventLoop ?? group.next())
+        let call = start(request, within: timeout, answerLimit: answerLimit, on: MultiThreadedEventLoopGroup.currentEventLoop)
         do {
             return try await withTaskCancellationHandler {
                 try await call.answer.get()
@@ -80,9 +79,10 @@ final class HTTP1ConnectionPool: UpstreamTransport {
 
     /// Sends `request` on a connection of `loop` (kept or new) and gathers its answer: what
     /// `exchange` awaits, and what the gateway's channel relay starts from a channel handler,
-    /// where nothing can wait. The answer's callbacks run on `loop`.
-    func start(_ request: UpstreamRequest, within timeout: TimeAmount, answerLimit: Int, on loop: any EventLoop) -> UpstreamCall {
-        let call = UpstreamCall(on: loop)
+    /// where nothing can wait. The answer's callbacks run on `loop`. Off the event loops (nil),
+    /// any loop's kept connection, or a new one on the next loop.
+    func start(_ request: UpstreamRequest, within timeout: TimeAmount, answerLimit: Int, on loop: (any EventLoop)?) -> UpstreamCall {
+        let call = UpstreamCall(on: loop ?? group.next())
         let exchange = Exchange(
             head: head(of: request), body: request.body, answerLimit: answerLimit, deadline: .now() + timeout, call: call)
         guard !idle.withLock({ $0.shutDown }) else {
@@ -95,7 +95,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
             // region's idle timeout while the request waited to be sent).
             send(exchange, on: kept, retries: 2)
         } else {
-            connectAndSend(exchange, on: loop, retries: 1)
+            connectAndSend(exchange, on: loop ?? group.next(), retries: 1)
         }
         return call
     }
@@ -130,6 +130,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
     }
 
     private func connectAndSend(_ exchange: Exchange, on loop: any EventLoop, retries: Int) {
+        guard !exchange.call.isCancelled else { return exchange.call.fail(.cancelled) }
         connect(on: loop, before: exchange.deadline).whenComplete { result in
             switch result {
             case .success(let channel): self.send(exchange, on: channel, retries: retries)
@@ -157,7 +158,7 @@ final class HTTP1ConnectionPool: UpstreamTransport {
         promise.futureResult.whenComplete { result in
             switch result {
             case .success(let answer):
-                if answer.reusable && !call.isCancelled { self.putBack(channel) } else { channel.close(promise: nil) }
+                if call.release() && answer.reusable { self.putBack(channel) } else { channel.close(promise: nil) }
                 call.succeed(answer)
             case .failure(UpstreamFailure.notSent) where retries > 0:
                 self.connectAndSend(exchange, on: channel.eventLoop, retries: retries - 1)

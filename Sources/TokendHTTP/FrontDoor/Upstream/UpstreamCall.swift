@@ -38,6 +38,16 @@ final class UpstreamCall: Sendable {
         }
     }
 
+    /// Lets go of the connection the exchange went out on, answered whole: true when it may go
+    /// back to the pool, false when given up (it is then closed). A cancel after this closes
+    /// nothing, so it cannot close a connection the pool has handed to another exchange.
+    func release() -> Bool {
+        state.withLock { state in
+            state.channel = nil
+            return !state.cancelled
+        }
+    }
+
     func succeed(_ answer: UpstreamAnswer) { promise.succeed(answer) }
 
     func fail(_ failure: UpstreamFailure) { promise.fail(isCancelled ? UpstreamFailure.cancelled : failure) }
