@@ -14,11 +14,7 @@ import TokendStore
     let relay: ChannelRelay
 
     init() throws {
-        let local = LocalRegionBackend(
-            service: RegionTokenService(
-                region: RegionName("fr-par")!, store: try SQLiteTokenStore.inMemory(region: RegionName("fr-par")!),
-                hasher: TestServer.hasher),
-            access: .open)
+        let local = try LocalRegionBackend.inMemory("fr-par")
         let remote = RemoteRegionBackend(
             region: RegionName("nl-ams")!, baseURL: "http://127.0.0.1:1", connectTimeoutMilliseconds: 100,
             readTimeoutMilliseconds: 100)

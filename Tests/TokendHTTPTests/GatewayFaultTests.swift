@@ -20,11 +20,7 @@ import TokendStore
         remoteAt baseURL: String, readTimeoutMilliseconds: Int = Self.readTimeoutMilliseconds,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let local = LocalRegionBackend(
-            service: RegionTokenService(
-                region: RegionName("fr-par")!, store: try SQLiteTokenStore.inMemory(region: RegionName("fr-par")!),
-                hasher: TestServer.hasher),
-            access: .open)
+        let local = try LocalRegionBackend.inMemory("fr-par")
         let remote = RemoteRegionBackend(
             region: RegionName("nl-ams")!, baseURL: baseURL,
             connectTimeoutMilliseconds: 5_000, readTimeoutMilliseconds: readTimeoutMilliseconds)
@@ -32,13 +28,16 @@ import TokendStore
         try await TestServer.application(FrontDoor(backends: [local, remote], access: .open)).test(.live, body)
     }
 
-    /// A live server answering every request with `respond`: a stand-in for a broken region.
+    /// A live server answering every GET and POST with `respond`: a stand-in for nl-ams's
+    /// server, broken or not.
     func withUpstream(
-        _ respond: @escaping @Sendable () async throws -> Response,
+        _ respond: @escaping @Sendable (Request) async throws -> Response,
         _ body: @escaping @Sendable (String) async throws -> Void
     ) async throws {
         let router = Router()
-        router.on("/**", method: .get) { _, _ in try await respond() }
+        for method in [HTTPRequest.Method.get, .post] {
+            router.on("/**", method: method) { request, _ in try await respond(request) }
+        }
         var logger = Logger(label: "upstream")
         logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
@@ -90,7 +89,7 @@ import TokendStore
     }
 
     @Test func aRegionSlowerThanItsTimeoutIsA503NamingIt() async throws {
-        try await withUpstream({
+        try await withUpstream({ _ in
             try await Task.sleep(for: .milliseconds(1_500))
             return .json("{}")
         }) { baseURL in
@@ -99,7 +98,7 @@ import TokendStore
     }
 
     @Test func aRegionAnsweringHTMLIsA503NamingItAndTheHTMLIsNotRelayed() async throws {
-        try await withUpstream({
+        try await withUpstream({ _ in
             Response(
                 status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>oops</html>")))
         }) { baseURL in
@@ -108,7 +107,7 @@ import TokendStore
     }
 
     @Test func aRegionThatStallsMidAnswerIsA503NotACutOffBody() async throws {
-        try await withUpstream({
+        try await withUpstream({ _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody { writer in
@@ -124,17 +123,12 @@ import TokendStore
 
     @Test func relayedRequestsKeepTheirRequestIDAndDropHopByHopHeaders() async throws {
         let seen = SeenHeaders()
-        let router = Router()
-        router.on("/**", method: .get) { request, _ in
+        try await withUpstream({ request in
             await seen.record(request.headers)
             return Response.json(#"{"total_count":0,"tokens":[]}"#)
-        }
-        var logger = Logger(label: "upstream")
-        logger.logLevel = .critical
-        let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        try await upstream.test(.live) { upstreamClient in
+        }) { baseURL in
             // Generous timeout: this test is about what is relayed, not about slowness.
-            try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
+            try await withGateway(remoteAt: baseURL, readTimeoutMilliseconds: 10_000) { client in
                 // Raw bytes: the test client would send a `Connection` header of its own.
                 let answer = try await RawHTTPClient.exchange(
                     port: client.port!,
@@ -151,24 +145,16 @@ import TokendStore
         }
     }
 
-    /// A live upstream answering every GET and POST with an empty page after `delay`, counting
-    /// what reached it: a stand-in for nl-ams's server.
+    /// `withUpstream` answering an empty page after `delay`, counting what reached it.
     func withCountingUpstream(
         delay: Duration = .zero, _ body: @escaping @Sendable (_ baseURL: String, _ seen: RequestCounter) async throws -> Void
     ) async throws {
         let seen = RequestCounter()
-        let router = Router()
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on("/**", method: method) { request, _ in
-                await seen.count(request.head.path ?? "")
-                try await Task.sleep(for: delay)
-                return Response.json(#"{"total_count":0,"tokens":[]}"#)
-            }
-        }
-        var logger = Logger(label: "upstream")
-        logger.logLevel = .critical
-        let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        try await upstream.test(.live) { upstreamClient in try await body("http://127.0.0.1:\(upstreamClient.port!)", seen) }
+        try await withUpstream({ request in
+            await seen.count(request.head.path ?? "")
+            try await Task.sleep(for: delay)
+            return Response.json(#"{"total_count":0,"tokens":[]}"#)
+        }) { baseURL in try await body(baseURL, seen) }
     }
 
     /// After a request that asks to close the connection, nothing more on it is answered or
@@ -208,20 +194,13 @@ import TokendStore
     /// Answers leave in the order requests came, whether the gateway relays a request itself
     /// (nl-ams's) or its router answers it (fr-par's, the ping), pipelined on one connection.
     @Test func pipelinedRequestsAreAnsweredInOrderAcrossRelayAndRouter() async throws {
-        let router = Router()
-        for method in [HTTPRequest.Method.get, .post] {
-            router.on("/**", method: method) { request, _ in
-                // The earliest relayed answers come slowest, so an answer out of turn would show.
-                let order = Int(request.headers[.requestID]?.split(separator: "-").last ?? "") ?? 0
-                try await Task.sleep(for: .milliseconds(max(0, 40 - order * 4)))
-                return Response.json(#"{"total_count":0,"tokens":[]}"#)
-            }
-        }
-        var logger = Logger(label: "upstream")
-        logger.logLevel = .critical
-        let upstream = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
-        try await upstream.test(.live) { upstreamClient in
-            try await withGateway(remoteAt: "http://127.0.0.1:\(upstreamClient.port!)", readTimeoutMilliseconds: 10_000) { client in
+        try await withUpstream({ request in
+            // The earliest relayed answers come slowest, so an answer out of turn would show.
+            let order = Int(request.headers[.requestID]?.split(separator: "-").last ?? "") ?? 0
+            try await Task.sleep(for: .milliseconds(max(0, 40 - order * 4)))
+            return Response.json(#"{"total_count":0,"tokens":[]}"#)
+        }) { baseURL in
+            try await withGateway(remoteAt: baseURL, readTimeoutMilliseconds: 10_000) { client in
                 // nl-ams relayed (a POST with its body among them), the ping and fr-par's list routed.
                 let paths = (0..<12).map { index in
                     [tokensPath("nl-ams"), "/_tokend/ping", tokensPath("fr-par"), tokensPath("nl-ams")][index % 4]
@@ -272,4 +251,14 @@ func unusedPort() throws -> Int {
         throw TestFailure("cannot find a free port")
     }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+extension LocalRegionBackend {
+    /// An open region of this process over an in-memory SQLite store.
+    static func inMemory(_ name: String) throws -> LocalRegionBackend {
+        let region = RegionName(name)!
+        return LocalRegionBackend(
+            service: RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: TestServer.hasher),
+            access: .open)
+    }
 }
