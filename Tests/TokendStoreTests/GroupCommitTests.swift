@@ -93,7 +93,10 @@ import TokendCore
         let pool = try DatabasePool(path: path, configuration: configuration)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
         let metrics = StoreMetrics(region: RegionName("fr-par")!, factory: NOOPMetricsHandler.instance)
-        let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration, metrics: metrics, restartPages: 64)
+        // Paced closer than by default: the log's length is learnt from each passive checkpoint,
+        // and 2,000 quick commits must see restarts at this small size.
+        let checkpointer = try BackgroundCheckpointer(
+            path: path, configuration: configuration, metrics: metrics, restartPages: 64, pace: .milliseconds(5))
         let writes = GroupCommit(
             metrics: metrics, commit: SQLiteTokenStore.committing(on: pool), afterCommit: { await checkpointer.afterCommit(on: pool) })
         // 2,000 pages of log without the checkpointer; with it, the log starts over past 64.
@@ -106,5 +109,21 @@ import TokendCore
         let log = try await probe.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         #expect(log.walFrameCount < 500, "the log holds \(log.walFrameCount) pages")
         #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM page") } == 2_000)
+    }
+
+    @Test func stoppingDoesNotWaitOutThePace() async throws {
+        let path = try storePath()
+        let pool = try DatabasePool(path: path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE page (body BLOB NOT NULL)") }
+        let metrics = StoreMetrics(region: RegionName("fr-par")!, factory: NOOPMetricsHandler.instance)
+        let checkpointer = try BackgroundCheckpointer(
+            path: path, configuration: Configuration(), metrics: metrics, pace: .seconds(60))
+        // A commit's checkpoint waits out the pace, so that the commits after it share it.
+        try await pool.write { db in try db.execute(sql: "INSERT INTO page (body) VALUES (zeroblob(4000))") }
+        await checkpointer.afterCommit(on: pool)
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        try await checkpointer.stop()
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

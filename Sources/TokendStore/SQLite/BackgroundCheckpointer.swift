@@ -7,17 +7,27 @@ import Synchronization
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, on the
 /// writer every write waits for: with a million tokens it took 45% of the writer's time
 /// during deletes (perf). Here, passive checkpoints run beside the writer after commits
-/// (back to back while it is busy, not at all while it is idle), and the writer itself only
-/// finishes the job now and then so the log can start over. Measured at a million tokens:
-/// 64 clients deleting, 3,200 -> 4,100-5,000 deletes/s, p50 26 -> 11 ms, p99 201 -> 56-68 ms;
-/// 32 clients creating, p99 12.7 -> 7-10 ms; the log stayed under 33 MB.
+/// (one at most every `pace` while it is busy, none while it is idle), and the writer itself
+/// only finishes the job now and then so the log can start over. Measured at a million
+/// tokens: 64 clients deleting, 3,200 -> 4,100-5,000 deletes/s, p50 26 -> 11 ms, p99 201 ->
+/// 56-68 ms; 32 clients creating, p99 12.7 -> 7-10 ms.
+///
+/// Pacing: a random delete dirties about nine pages in as many b-trees, so back-to-back
+/// checkpoints copied nearly every page the log gained (busy 83-87% of the time). Paced 50 ms
+/// apart, a page written by several commits in between is copied once, and the log starts
+/// over past 64 MiB instead of 8: on a store of 100,000 tokens, 64 clients deleting, three
+/// rounds beside the binary before, 3,366-3,961 deletes/s at 294-321 µs of server CPU each
+/// became 4,196-5,338/s at 237-272 µs, the checkpointer busy 40% of the time (BENCHMARKS.md).
 final class BackgroundCheckpointer: Sendable {
-    /// The log size, in pages (64 MiB), past which a commit checkpoints itself (SQLite's
+    /// The log size, in pages (256 MiB), past which a commit checkpoints itself (SQLite's
     /// default is 1000): a bound should the restarts below fail.
-    static let walPagesBeforeWriterCheckpoints = 16_384
+    static let walPagesBeforeWriterCheckpoints = 65_536
 
-    private struct State {
+    fileprivate struct State {
         var running: Task<Void, Never>?
+        /// The running task waits out its pace: a restart or a stop may cancel it then (and
+        /// only then, so no checkpoint is ever interrupted halfway).
+        var pacing = false
         var committedSinceStart = false
         /// While the writer restarts the log (`restart(on:)`) or the store closes.
         var paused = false
@@ -30,14 +40,20 @@ final class BackgroundCheckpointer: Sendable {
     private let logPages = Atomic<Int>(0)
 
     /// Under steady writes a passive checkpoint never quite catches up, and the log only
-    /// starts over after one has. Past this many pages (8 MiB by default) the writer finishes
+    /// starts over after one has. Past this many pages (64 MiB by default) the writer finishes
     /// the job between two commits: this checkpointer has copied most pages by then.
     private let restartPages: Int
+    /// The least time from one passive checkpoint's start to the next.
+    private let pace: Duration
     private let metrics: StoreMetrics
 
-    init(path: String, configuration: Configuration, metrics: StoreMetrics, restartPages: Int = 2_048) throws {
+    init(
+        path: String, configuration: Configuration, metrics: StoreMetrics, restartPages: Int = 16_384,
+        pace: Duration = .milliseconds(50)
+    ) throws {
         connection = try DatabaseQueue(path: path, configuration: configuration)
         self.restartPages = restartPages
+        self.pace = pace
         self.metrics = metrics
     }
 
@@ -53,7 +69,7 @@ final class BackgroundCheckpointer: Sendable {
     private func restart(on writer: any DatabaseWriter) async throws {
         let running = state.withLock { state in
             state.paused = true
-            return state.running
+            return state.wakingFromPace()
         }
         await running?.value
         defer {
@@ -81,6 +97,7 @@ final class BackgroundCheckpointer: Sendable {
                 state.committedSinceStart = true
                 return
             }
+            state.pacing = true
             state.running = Task.detached(priority: .utility) { await self.checkpointUntilCaughtUp() }
         }
     }
@@ -89,16 +106,26 @@ final class BackgroundCheckpointer: Sendable {
     func stop() async throws {
         let running = state.withLock { state in
             state.stopped = true
-            return state.running
+            return state.wakingFromPace()
         }
         await running?.value
         try connection.close()
     }
 
     private func checkpointUntilCaughtUp() async {
+        var lastStart = ContinuousClock.now
         while true {
+            // The commits of the pause share the copy of each page they wrote.
+            try? await Task.sleep(until: lastStart + pace)
+            let proceed = state.withLock { state in
+                state.pacing = false
+                if state.stopped || state.paused { state.running = nil }
+                return state.running != nil
+            }
+            guard proceed else { return }
             // A failure (the disk full, say) is the writer's to report on its next commit.
             let started = ContinuousClock.now
+            lastStart = started
             let result = try? await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             metrics.checkpointed(.passive, in: ContinuousClock.now - started)
             if let result {
@@ -108,9 +135,18 @@ final class BackgroundCheckpointer: Sendable {
                 let again = state.committedSinceStart && !state.stopped && !state.paused
                 state.committedSinceStart = false
                 if !again { state.running = nil }
+                state.pacing = again
                 return again
             }
             if !again { return }
         }
+    }
+}
+
+extension BackgroundCheckpointer.State {
+    /// The running task, its pause cut short if it is in one.
+    fileprivate mutating func wakingFromPace() -> Task<Void, Never>? {
+        if pacing { running?.cancel() }
+        return running
     }
 }
