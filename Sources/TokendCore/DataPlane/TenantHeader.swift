@@ -16,8 +16,19 @@ package enum TenantIDs {
     }
 
     static func isValid(_ tenant: String) -> Bool {
-        let allowed = Set("!-_.*'()".utf8)
-        return (1...150).contains(tenant.utf8.count) && tenant != "." && tenant != ".." && tenant != "__mimir_cluster"
-            && tenant.utf8.allSatisfy { $0.isASCIIDigit || $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || allowed.contains($0) }
+        (1...150).contains(tenant.utf8.count) && tenant != "." && tenant != ".." && tenant != "__mimir_cluster"
+            && tenant.utf8.allSatisfy(isAllowed)
+    }
+
+    /// Letters, digits and `!-_.*'()`: Mimir's, Loki's and Tempo's tenant id alphabet.
+    private static func isAllowed(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "!"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "*"), UInt8(ascii: "'"),
+            UInt8(ascii: "("), UInt8(ascii: ")"):
+            true
+        default: false
+        }
     }
 }

@@ -8,9 +8,13 @@ import Crypto
 package struct SecretHasher: @unchecked Sendable {
     package static let keyByteCount = 32
     private let key: SymmetricKey
+    /// The HMAC with the key already absorbed, copied for each secret: keying it anew hashed
+    /// both pads again for every verify (1.7 % of its CPU, perf).
+    private let keyed: HMAC<SHA256>
 
     package init(keyBytes: [UInt8]) {
         self.key = SymmetricKey(data: keyBytes)
+        self.keyed = HMAC<SHA256>(key: key)
     }
 
     /// A new random key, for a deployment that has none yet.
@@ -19,7 +23,9 @@ package struct SecretHasher: @unchecked Sendable {
     }
 
     package func hash(_ secret: some StringProtocol) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: key))
+        var mac = keyed
+        mac.update(data: Array(secret.utf8))
+        return Array(mac.finalize())
     }
 
     /// Whether `secret` hashes to `storedHash`, compared in constant time.

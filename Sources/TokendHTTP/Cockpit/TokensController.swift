@@ -22,7 +22,7 @@ struct TokensController {
 
     @Sendable func create(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let origin = try authenticate(request, context)
-        let key = try IdempotencyKey.parse(request.headers[.idempotencyKey])
+        let key = try IdempotencyKey.parse(request.headers.value(.idempotencyKey))
         let body = try await request.jsonBody()
         switch try await service.create(try CreateTokenRequest.parse(body: body), idempotencyKey: key, by: origin) {
         case .created(let issued):
@@ -89,7 +89,7 @@ struct TokensController {
     }
 
     private func authenticate(_ request: Request, _ context: TokendRequestContext) throws -> RequestOrigin {
-        RequestOrigin(principal: try access.authenticate(key: request.headers[.authToken]), requestID: context.requestID)
+        RequestOrigin(principal: try access.authenticate(key: request.headers.value(.authToken)), requestID: context.requestID)
     }
 
     private func tokenAnswer(_ token: Token, secret: String? = nil, for request: Request, replayed: Bool = false) -> Response {

@@ -20,3 +20,18 @@ extension HTTPField.Name {
     static let prefer = HTTPField.Name("Prefer")!
     static let preferenceApplied = HTTPField.Name("Preference-Applied")!
 }
+
+extension HTTPFields {
+    /// The value of the field `name`, its repeats joined with ", " as `self[name]` joins them.
+    /// That subscript builds an index of every name on its first use and joins a lazily mapped
+    /// sequence through unspecialised generics: 4 % of a verify's CPU, which reads eleven
+    /// fields (perf). A request carries a handful of fields, so one pass over them is cheaper.
+    /// Not for `Cookie`, whose repeats join with "; ".
+    func value(_ name: HTTPField.Name) -> String? {
+        var value: String?
+        for field in self where field.name == name {
+            value = value.map { $0 + ", " + field.value } ?? field.value
+        }
+        return value
+    }
+}

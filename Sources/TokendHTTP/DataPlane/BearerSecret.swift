@@ -4,7 +4,7 @@ import Hummingbird
 /// here, at the HTTP edge, so the core's verifier sees only the secret.
 package enum BearerSecret {
     static func presented(in request: Request) -> Substring? {
-        presented(inAuthorization: request.headers[.authorization])
+        presented(inAuthorization: request.headers.value(.authorization))
     }
 
     /// The secret after `Bearer ` (the scheme in any case, extra spaces skipped), or nil.

@@ -13,10 +13,10 @@ extension DataOperation {
     /// we do not know.
     static func of(_ request: Request, query: FlatDictionary<Substring, Substring>) throws(TokendError) -> DataOperation? {
         try of(
-            explicit: [query["operation"].map(String.init), request.headers[.tokendOperation]],
+            explicit: [query["operation"].map(String.init), request.headers.value(.tokendOperation)],
             originals: [
-                (request.headers[.originalURI], request.headers[.originalMethod]),
-                (request.headers[.forwardedURI], request.headers[.forwardedMethod]),
+                (request.headers.value(.originalURI), request.headers.value(.originalMethod)),
+                (request.headers.value(.forwardedURI), request.headers.value(.forwardedMethod)),
             ],
             method: request.method.rawValue)
     }

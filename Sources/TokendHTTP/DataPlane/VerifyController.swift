@@ -18,7 +18,7 @@ struct VerifyController {
         do {
             let access = try await verifier.verify(
                 VerifyRequest(
-                    secret: BearerSecret.presented(in: request), tenant: request.headers[.scopeOrgID],
+                    secret: BearerSecret.presented(in: request), tenant: request.headers.value(.scopeOrgID),
                     operation: try DataOperation.of(request, query: query), contentLength: Self.originalContentLength(of: request)))
             var json = JSONWriter()
             json.object { json in
@@ -41,6 +41,6 @@ struct VerifyController {
     /// The size of the body the proxy holds back: nginx passes it as `X-Original-Content-Length`
     /// (its auth subrequest has no body), Traefik as the request's own `Content-Length`.
     private static func originalContentLength(of request: Request) -> Int64? {
-        (request.headers[.originalContentLength] ?? request.headers[.contentLength]).flatMap { Int64($0) }.map { max(0, $0) }
+        (request.headers.value(.originalContentLength) ?? request.headers.value(.contentLength)).flatMap { Int64($0) }.map { max(0, $0) }
     }
 }

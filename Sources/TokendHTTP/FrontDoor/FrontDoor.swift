@@ -99,7 +99,7 @@ package struct FrontDoor: Sendable {
     /// turn until one knows the key; the first region answers a header that none can read.
     func routeKeyVerify(_ request: Request, context: TokendRequestContext) async throws -> Response {
         let mode = VerifyMode(request)
-        let tenant = request.headers[.scopeOrgID].flatMap { $0.split(separator: "|").first }.flatMap(TenantID.init)
+        let tenant = request.headers.value(.scopeOrgID).flatMap { $0.split(separator: "|").first }.flatMap(TenantID.init)
         do {
             if let tenant, let portal {
                 guard let backend = backends[try await portal.portal.region(of: tenant).region] else {
