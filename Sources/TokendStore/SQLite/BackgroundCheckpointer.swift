@@ -23,7 +23,7 @@ final class BackgroundCheckpointer: Sendable {
     /// default is 1000): a bound should the restarts below fail.
     static let walPagesBeforeWriterCheckpoints = 65_536
 
-    fileprivate struct State {
+    private struct State {
         var running: Task<Void, Never>?
         /// The running task waits out its pace: a restart or a stop may cancel it then (and
         /// only then, so no checkpoint is ever interrupted halfway).
@@ -32,6 +32,12 @@ final class BackgroundCheckpointer: Sendable {
         /// While the writer restarts the log (`restart(on:)`) or the store closes.
         var paused = false
         var stopped = false
+
+        /// The running task, its pause cut short if it is in one.
+        mutating func wakingFromPace() -> Task<Void, Never>? {
+            if pacing { running?.cancel() }
+            return running
+        }
     }
 
     private let connection: DatabaseQueue
@@ -140,13 +146,5 @@ final class BackgroundCheckpointer: Sendable {
             }
             if !again { return }
         }
-    }
-}
-
-extension BackgroundCheckpointer.State {
-    /// The running task, its pause cut short if it is in one.
-    fileprivate mutating func wakingFromPace() -> Task<Void, Never>? {
-        if pacing { running?.cancel() }
-        return running
     }
 }
