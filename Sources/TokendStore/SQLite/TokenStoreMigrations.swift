@@ -116,6 +116,33 @@ enum TokenStoreMigrations {
                     ALTER TABLE activity ADD COLUMN details TEXT; -- JSON: metadata, before, after
                     """)
         }
+        migrator.registerMigration("v6: token count per project") { db in
+            // A project's list has an exact total_count without counting its rows: COUNT(*)
+            // over a project of 10,000 tokens cost a page of 100 ~550 µs of its ~1,000 µs of
+            // CPU. A project whose tokens are all gone keeps its row at 0: deleting it too made
+            // every delete cost another statement.
+            try db.execute(
+                sql: """
+                    CREATE TABLE project_token_count (
+                        project_id TEXT    NOT NULL PRIMARY KEY,
+                        tokens     INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID;
+                    INSERT INTO project_token_count (project_id, tokens) SELECT project_id, COUNT(*) FROM token GROUP BY project_id;
+                    CREATE TRIGGER project_token_counted_on_insert AFTER INSERT ON token BEGIN
+                        INSERT INTO project_token_count (project_id, tokens) VALUES (NEW.project_id, 1)
+                            ON CONFLICT (project_id) DO UPDATE SET tokens = tokens + 1;
+                    END;
+                    CREATE TRIGGER project_token_counted_on_delete AFTER DELETE ON token BEGIN
+                        UPDATE project_token_count SET tokens = tokens - 1 WHERE project_id = OLD.project_id;
+                    END;
+                    CREATE TRIGGER project_token_counted_on_move AFTER UPDATE OF project_id ON token
+                    WHEN NEW.project_id != OLD.project_id BEGIN
+                        UPDATE project_token_count SET tokens = tokens - 1 WHERE project_id = OLD.project_id;
+                        INSERT INTO project_token_count (project_id, tokens) VALUES (NEW.project_id, 1)
+                            ON CONFLICT (project_id) DO UPDATE SET tokens = tokens + 1;
+                    END;
+                    """)
+        }
         return migrator
     }
 }
