@@ -10,17 +10,19 @@ package enum JSONValue: Sendable, Hashable, Decodable {
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // Most likely first: every failed attempt costs a thrown error.
+        // Most likely first in request bodies (strings, then lists such as token_scopes):
+        // every failed attempt costs a thrown error. A whole body that is an object is
+        // decoded as one directly (`JSONShape.decode`).
         if container.decodeNil() {
             self = .null
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))
         }
