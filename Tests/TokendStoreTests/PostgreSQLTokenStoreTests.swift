@@ -248,13 +248,43 @@ struct PostgreSQLTokenStoreTests: StoreTesting {
         try await reopened.close()
     }
 
+    @Test func aSchemaMadeBeforeTheProjectCountsIsCountedWhenItOpens() async throws {
+        let schemas = TestStore.newSchemaPrefix()
+        let schema = TestStore.settings(schemas: schemas).schema(of: region)
+        let first = try await TestStore.postgresql.open(region, schemas: schemas)
+        let (projectA, other) = (Self.projectA, Self.projectB)
+        for project in [projectA, projectA, other] {
+            let made = newToken(project: project)
+            try await first.insert(made.stored, activity: created(made.stored.token), idempotency: nil)
+        }
+        try await first.close()
+        // As a tokend before migration 2 left it: no per-project counts, migration 1 only.
+        try await withDatabase { connection in
+            for statement in [
+                "DROP FUNCTION \(schema).project_token_counted() CASCADE", "DROP TABLE \(schema).project_token_count",
+                "DELETE FROM \(schema).schema_migrations WHERE version = 2",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+            }
+        }
+        let reopened = try await TestStore.postgresql.open(region, schemas: schemas)
+        #expect(try await reopened.list(TokenListQuery(projects: .only([projectA]))).totalCount == 2)
+        #expect(try await reopened.list(TokenListQuery(projects: .only([other]))).totalCount == 1)
+        #expect(try await appliedMigrations(schema).map(\.version) == PostgreSQLMigrations.all.map(\.version))
+        try await reopened.close()
+    }
+
     @Test func aRegionMigratedByANewerTokendIsRefusedAtOpenNamingItsSchema() async throws {
         let schemas = TestStore.newSchemaPrefix()
         let schema = TestStore.settings(schemas: schemas).schema(of: region)
         try await TestStore.postgresql.open(region, schemas: schemas).close()
         try await withDatabase { connection in
             try await connection.query(
-                PostgresQuery(unsafeSQL: "UPDATE \(schema).schema_migrations SET version = 999"), logger: Self.logger)
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE \(schema).schema_migrations SET version = 999
+                        WHERE version = (SELECT MAX(version) FROM \(schema).schema_migrations)
+                        """), logger: Self.logger)
         }
 
         let refusal = await #expect(throws: (any Error).self) { try await TestStore.postgresql.open(region, schemas: schemas) }
@@ -268,7 +298,7 @@ struct PostgreSQLTokenStoreTests: StoreTesting {
             Issue.record("refused with \(String(reflecting: error)), not TokendStoreError.newerSchema")
         }
         // Refused before changing anything.
-        #expect(try await appliedMigrations(schema).map(\.version) == [999])
+        #expect(try await appliedMigrations(schema).map(\.version) == PostgreSQLMigrations.all.dropLast().map(\.version) + [999])
     }
 
     // MARK: Constraints across instances

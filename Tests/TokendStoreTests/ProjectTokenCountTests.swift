@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import TokendCore
+import TokendTestSupport
 
 @testable import TokendStore
 
@@ -12,9 +13,9 @@ import TokendCore
     let projectB = ProjectID("bbbbbbbb-0000-4000-8000-00000000000b")!
     let emptyProject = ProjectID("cccccccc-0000-4000-8000-00000000000c")!
 
-    @Test func aProjectsTotalStaysExactAsTokensComeAndGo() async throws {
-        let path = try storePath()
-        let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+    @Test(arguments: TestStore.available)
+    func aProjectsTotalStaysExactAsTokensComeAndGo(store kind: TestStore) async throws {
+        let service = RegionTokenService(region: region, store: try await kind.open(region), hasher: hasher)
         var madeInA: [TokenID] = []
         for _ in 0..<5 { madeInA.append(try await create(in: projectA, service).id) }
         for _ in 0..<3 { _ = try await create(in: projectB, service, scopes: [.readOnlyLogs, .writeOnlyMetrics]) }
@@ -27,14 +28,25 @@ import TokendCore
         // With a scope filter too, the rows are counted: only B's tokens hold logs reads.
         #expect(try await total(service, project: projectB, scopes: ["read_only_logs"]) == 3)
         #expect(try await total(service, project: projectA, scopes: ["read_only_logs"]) == 0)
-        // A key limited to some projects sees the sum of theirs.
+        // A key limited to some projects sees the sum of theirs, and as many tokens as that.
         let limited = ManagementPrincipal(keyPrefix: "limited", projects: .only([projectA, emptyProject]), identity: "limited")
-        #expect(try await service.list(ListArguments(), by: limited).totalCount == 3)
+        let page = try await service.list(ListArguments(), by: limited)
+        #expect(page.totalCount == 3 && page.tokens.count == 3)
 
         for id in madeInA.dropFirst(2) { try await service.delete(id: id.rawValue, by: origin) }
         #expect(try await total(service, project: projectA) == 0)
+        _ = try await create(in: projectA, service)
+        #expect(try await total(service, project: projectA) == 1)
         try await service.close()
-        // What the triggers keep is what counting finds; a project with no token left is at 0.
+    }
+
+    @Test func theKeptCountsAreWhatCountingTheRowsFinds() async throws {
+        let path = try storePath()
+        let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
+        var made: [TokenID] = []
+        for project in [projectA, projectB, projectA, emptyProject, projectB] { made.append(try await create(in: project, service).id) }
+        for id in [made[0], made[2], made[3]] { try await service.delete(id: id.rawValue, by: origin) }
+        try await service.close()
         let probe = try DatabaseQueue(path: path)
         try await probe.read { db in
             let kept = try Row.fetchAll(db, sql: "SELECT project_id, tokens FROM project_token_count WHERE tokens > 0 ORDER BY project_id")
@@ -42,6 +54,7 @@ import TokendCore
                 db, sql: "SELECT project_id, COUNT(*) AS tokens FROM token GROUP BY project_id ORDER BY project_id")
             #expect(kept == counted)
             #expect(kept.map { $0[0] as String } == [projectB.rawValue])
+            // A project whose tokens are all gone keeps its row, at 0.
             #expect(
                 try Int.fetchOne(db, sql: "SELECT tokens FROM project_token_count WHERE project_id = ?", arguments: [projectA.rawValue])
                     == 0)

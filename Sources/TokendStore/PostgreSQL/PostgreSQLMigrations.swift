@@ -129,7 +129,33 @@ enum PostgreSQLMigrations {
                     log_bytes_pushed BIGINT NOT NULL,
                     PRIMARY KEY (project_id, month)
                 );
-                """)
+                """),
+        Migration(
+            version: 2, name: "token count per project",
+            sql: """
+                -- A project's list has an exact total_count without counting its rows (as the
+                -- SQLite store's v6). A project whose tokens are all gone keeps its row at 0.
+                CREATE TABLE project_token_count (
+                    project_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+                    tokens     BIGINT NOT NULL
+                );
+                INSERT INTO project_token_count (project_id, tokens) SELECT project_id, COUNT(*) FROM token GROUP BY project_id;
+                CREATE FUNCTION project_token_counted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+                BEGIN
+                    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                        UPDATE project_token_count SET tokens = tokens - 1 WHERE project_id = OLD.project_id;
+                    END IF;
+                    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                        INSERT INTO project_token_count AS counted (project_id, tokens) VALUES (NEW.project_id, 1)
+                            ON CONFLICT (project_id) DO UPDATE SET tokens = counted.tokens + 1;
+                    END IF;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER project_token_counted AFTER INSERT OR DELETE ON token
+                    FOR EACH ROW EXECUTE FUNCTION project_token_counted();
+                CREATE TRIGGER project_token_moved AFTER UPDATE OF project_id ON token
+                    FOR EACH ROW WHEN (NEW.project_id IS DISTINCT FROM OLD.project_id) EXECUTE FUNCTION project_token_counted();
+                """),
     ]
 
     /// Creates `schema` if needed and applies the migrations it lacks, in one transaction under

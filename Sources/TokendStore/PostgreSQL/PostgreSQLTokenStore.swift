@@ -193,7 +193,7 @@ package final class PostgreSQLTokenStore: TokenStore {
         let clause = query.filter.clause(binding: &binds)
         let page = try await page(
             .listTokens, of: tokenColumns, from: "token\(clause) ORDER BY \(query.order.sql)",
-            counted: clause.isEmpty ? "SELECT tokens FROM token_count" : "SELECT COUNT(*) FROM token" + clause, binds: binds,
+            counted: query.totalSQL(clause: clause), binds: binds,
             paging: query.paging, decode: decodeToken)
         return TokenPage(totalCount: page.total, tokens: page.items)
     }
@@ -321,10 +321,11 @@ package final class PostgreSQLTokenStore: TokenStore {
     }
 
     /// Empties every table a snapshot holds (`CopiedTable.all`, so a table added there is
-    /// emptied too) and zeroes the token count, in the caller's transaction.
+    /// emptied too) and zeroes the token counts (TRUNCATE fires no row trigger), in the
+    /// caller's transaction.
     func emptyEveryTable(_ connection: PostgresConnection) async throws {
         let tables = CopiedTable.all.map(\.name).joined(separator: ", ")
-        try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(tables) RESTART IDENTITY"), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(tables), project_token_count RESTART IDENTITY"), logger: logger)
         try await connection.query("UPDATE token_count SET tokens = 0", logger: logger)
     }
 

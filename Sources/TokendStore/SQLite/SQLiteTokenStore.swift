@@ -134,20 +134,10 @@ package final class SQLiteTokenStore: TokenStore {
         let (whereClause, arguments) = (filter.clause, filter.arguments)
         let page = try page(
             .listTokens, of: tokenColumns, from: "token\(whereClause) ORDER BY \(query.order.sql)",
-            counted: Self.countSQL(query, whereClause: whereClause),
+            counted: query.totalSQL(clause: whereClause),
             arguments: arguments, paging: query.paging
         ) { row in try Token(row: row, region: region) }
         return TokenPage(totalCount: page.total, tokens: page.items)
-    }
-
-    /// The exact total of a list, with the same `?` as its filter: from the counts the
-    /// triggers keep (of every token, or per project) unless scopes filter it too.
-    private static func countSQL(_ query: TokenListQuery, whereClause: String) -> String {
-        guard query.requiredScopes.isEmpty else { return "SELECT COUNT(*) FROM token" + whereClause }
-        switch query.projects {
-        case .all: return "SELECT tokens FROM token_count"
-        case .only: return "SELECT COALESCE(SUM(tokens), 0) FROM project_token_count" + whereClause
-        }
     }
 
     package func delete(
