@@ -44,7 +44,7 @@ package enum JSONShape {
         do {
             // A body is nearly always an object: read as one, it skips JSONValue's four failed
             // attempts (thrown errors) at other types.
-            let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            let first = bytes.first { !isWhitespace($0) }
             if first == UInt8(ascii: "{") {
                 return .object(try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)))
             }
@@ -90,7 +90,7 @@ package enum JSONShape {
                 _ = stack.popLast()
             case UInt8(ascii: ","):
                 if stack.last?.isObject == true { stack[stack.count - 1].expectingKey = true }
-                let next = bytes[(index + 1)...].first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+                let next = bytes[(index + 1)...].first { !isWhitespace($0) }
                 if next == UInt8(ascii: "}") || next == UInt8(ascii: "]") {
                     throw .invalidArgument("body", .format, "the request body is not valid JSON: a comma before a closing bracket")
                 }
@@ -100,6 +100,9 @@ package enum JSONShape {
             index += 1
         }
     }
+
+    /// JSON's insignificant whitespace (RFC 8259: space, tab, line feed, carriage return).
+    private static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     /// The index of the quote that closes the string opening at `start` (or the last byte).
     private static func closingQuote(_ bytes: [UInt8], after start: Int) -> Int {

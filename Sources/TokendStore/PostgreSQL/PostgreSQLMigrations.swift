@@ -135,6 +135,10 @@ enum PostgreSQLMigrations {
             sql: """
                 -- A project's list has an exact total_count without counting its rows (as the
                 -- SQLite store's v6). A project whose tokens are all gone keeps its row at 0.
+                -- An instance of the version before still writing waits here, so no token it
+                -- adds or removes falls between the count and the triggers. (Its resets and
+                -- imports do not know this table: upgrade every instance before using them.)
+                LOCK TABLE token IN SHARE ROW EXCLUSIVE MODE;
                 CREATE TABLE project_token_count (
                     project_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
                     tokens     BIGINT NOT NULL
@@ -151,9 +155,12 @@ enum PostgreSQLMigrations {
                     END IF;
                     RETURN NULL;
                 END $$;
-                CREATE TRIGGER project_token_counted AFTER INSERT OR DELETE ON token
+                -- Named to sort after token_counted (PostgreSQL fires a table's triggers in name
+                -- order): every writer locks the one token_count row before any project's, so
+                -- two instances' batches over several projects cannot deadlock.
+                CREATE TRIGGER token_counted_per_project AFTER INSERT OR DELETE ON token
                     FOR EACH ROW EXECUTE FUNCTION project_token_counted();
-                CREATE TRIGGER project_token_moved AFTER UPDATE OF project_id ON token
+                CREATE TRIGGER token_counted_per_project_on_move AFTER UPDATE OF project_id ON token
                     FOR EACH ROW WHEN (NEW.project_id IS DISTINCT FROM OLD.project_id) EXECUTE FUNCTION project_token_counted();
                 """),
     ]

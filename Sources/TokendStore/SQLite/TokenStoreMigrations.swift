@@ -117,10 +117,9 @@ enum TokenStoreMigrations {
                     """)
         }
         migrator.registerMigration("v6: token count per project") { db in
-            // A project's list has an exact total_count without counting its rows: COUNT(*)
-            // over a project of 10,000 tokens cost a page of 100 ~550 µs of its ~1,000 µs of
-            // CPU. A project whose tokens are all gone keeps its row at 0: deleting it too made
-            // every delete cost another statement.
+            // A project's list has an exact total_count without counting its rows
+            // (`TokenListQuery.totalSQL`). A project whose tokens are all gone keeps its row at
+            // 0: deleting it too made every delete cost another statement.
             try db.execute(
                 sql: """
                     CREATE TABLE project_token_count (
