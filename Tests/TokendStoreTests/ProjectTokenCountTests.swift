@@ -6,8 +6,8 @@ import TokendTestSupport
 
 @testable import TokendStore
 
-/// A list's total_count comes from counts the store's triggers keep (migration v6), not from
-/// counting rows: these compare it with `COUNT(*)` as tokens come and go.
+/// A list's total_count comes from counts the stores' triggers keep (SQLite v6, PostgreSQL 2),
+/// not from counting rows: these compare it with the tokens there are as they come and go.
 @Suite struct ProjectTokenCountTests: StoreTesting {
     let projectA = ProjectID("aaaaaaaa-0000-4000-8000-00000000000a")!
     let projectB = ProjectID("bbbbbbbb-0000-4000-8000-00000000000b")!

@@ -93,7 +93,8 @@ extension PostgreSQLTokenStore {
     }
 }
 
-/// A table a snapshot holds, with its columns' kinds (token_count is derived, not copied).
+/// A table a snapshot holds, with its columns' kinds (the token counts, overall and per project, are
+/// derived by the triggers, not copied).
 struct CopiedTable: Sendable {
     enum Kind: Sendable {
         case text, integer, bytes
