@@ -2,8 +2,8 @@ import TokendCore
 import TokendFuzzSupport
 import TokendHTTP
 
-/// The request body reader (JSONShape's pre-scan, then the decoder) and every parser of a
-/// JSON body behind it: one input is read as each endpoint's body.
+/// The request body reader (`JSONReader`, checked against Foundation's decoder) and every
+/// parser of a JSON body behind it: one input is read as each endpoint's body.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     let input = FuzzInput(start, count)
@@ -12,9 +12,12 @@ public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     if input.bytes.isEmpty {
         body = nil
     } else {
-        do {
-            body = try JSONShape.decode(input.bytes)
-        } catch {
+        let outcome = Result { () throws(TokendError) in try JSONShape.decode(input.bytes) }
+        compareWithFoundation(input.bytes, outcome)
+        switch outcome {
+        case .success(let value):
+            body = value
+        case .failure(let error):
             expectArgumentRefusal(error, naming: ["body"], "the body reader")
             return 0
         }
