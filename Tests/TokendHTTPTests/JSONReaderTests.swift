@@ -23,11 +23,20 @@ import TokendCore
     }
 
     @Test(arguments: [
-        ("0", 0.0), ("-0", -0.0), ("12", 12), ("-12.5", -12.5), ("1e3", 1000), ("1E+3", 1000), ("25e-1", 2.5),
+        ("0", 0.0), ("0e1", 0), ("0E+2", 0), ("12", 12), ("-12.5", -12.5), ("1e3", 1000), ("1E+3", 1000), ("25e-1", 2.5),
         ("0.1", 0.1), ("123456789012345678901234567890", 123456789012345678901234567890.0), ("1e-400", 0),
     ])
     func numbersReadAsTheirNearestDouble(text: String, expected: Double) throws {
         #expect(try read(text) == .number(expected))
+    }
+
+    @Test func minusZeroKeepsItsSign() throws {
+        let value = try read("-0")
+        guard case .number(let zero) = value else {
+            Issue.record("-0 read as \(value)")
+            return
+        }
+        #expect(zero == 0 && zero.sign == .minus)
     }
 
     @Test func whitespaceAndALeadingByteOrderMarkAreIgnored() throws {
@@ -36,11 +45,11 @@ import TokendCore
     }
 
     @Test(arguments: [
-        "", " ", "{", "[", "}", "{\"a\"}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{1:2}", "[1 2]", "[1,,2]", "[,1]", "{,}",
+        "", " ", "{", "[", "}", "{\"a\"}", "{\"a\" 1}", "{\"a\":1 \"b\":2}", "{1:2}", "[1 2]", "[1,,2]", "[,1]", "{,\"a\":1}",
         "01", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "1e400", "-1e400", "NaN", "Infinity",
         "tru", "truex", "nul", "True", "\"open", "\"bad \\x escape\"", "\"\\u12\"", "\"\\u12G4\"",
         "\"\\ud83d\"", "\"\\ud83d\\u0041\"", "\"\\ude00\"", "\"tab\there\"", "\"line\nbreak\"", "1 2", "{} {}", "[] x",
-        "'single'", "{\"a\":1}/*comment*/",
+        "'single'", "{\"a\":1}/*comment*/", "\"\\", "\"\\u12", "\"\\ud83d", "\"\\ud83d\\", "\"\\ud83d\\u12", "\"abc",
     ])
     func malformedTextIsTheGenericRefusal(text: String) {
         #expect(throws: Self.invalid) { try read(text) }
@@ -64,12 +73,16 @@ import TokendCore
                 try read(text)
             }
         }
+        // Keys are compared as Swift compares strings: "é" precomposed and "e" with a combining accent are one key.
+        #expect(throws: TokendError.invalidArgument("body", .format, "the key \"e\u{301}\" appears twice in one object")) {
+            try read("{\"\u{E9}\": 1, \"e\u{301}\": 2}")
+        }
         // The same key in two objects is no repeat.
         #expect(throws: Never.self) { try read(#"[{"a": 1}, {"a": 2}]"#) }
     }
 
     @Test func aCommaBeforeAClosingBracketIsNamed() {
-        for text in ["[1,]", "{\"a\": 1 , }", "[[1], {\"b\": [2,\n]}]"] {
+        for text in ["[1,]", "{\"a\": 1 , }", "[[1], {\"b\": [2,\n]}]", "[,]", "{ , }", "[1,,]"] {
             #expect(
                 throws: TokendError.invalidArgument("body", .format, "the request body is not valid JSON: a comma before a closing bracket")
             ) {

@@ -10,9 +10,8 @@ package enum JSONValue: Sendable, Hashable, Decodable {
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // Most likely first in request bodies (strings, then lists such as token_scopes):
-        // every failed attempt costs a thrown error. A whole body that is an object is
-        // decoded as one directly (`JSONShape.decode`).
+        // Request bodies are read by the HTTP layer's own reader; this decoding serves the
+        // fuzz targets' Foundation oracle. Every failed attempt costs a thrown error.
         if container.decodeNil() {
             self = .null
         } else if let value = try? container.decode(String.self) {

@@ -10,8 +10,10 @@ import TokendCore
 ///
 /// Hand-written because a measurement says so: Foundation's `JSONDecoder`, with the scan of
 /// these rules before it, was 7.3 % of an ephemeral create's server CPU for a 110-byte body;
-/// this reader is 0.7 % (perf, 2026-12-03, BENCHMARKS.md). Differential fuzzing against
-/// Foundation's decoder (`FuzzRequestBody`) holds it to the same values.
+/// this reader is 0.7 % (perf, 2026-12-03, BENCHMARKS.md). It gives their errors, except
+/// that it reads `0e1` and numbers that underflow to 0, which RFC 8259 allows and
+/// `JSONDecoder` refused, and that a body with two faults is refused for the first one.
+/// Differential fuzzing against Foundation (`FuzzRequestBody`) holds it to the same values.
 struct JSONReader: ~Copyable {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -38,6 +40,7 @@ struct JSONReader: ~Copyable {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
+        case UInt8(ascii: ","): throw misplacedComma()
         default: return .number(try number())
         }
     }
@@ -49,7 +52,7 @@ struct JSONReader: ~Copyable {
         if current == UInt8(ascii: "}") { return .object(leaveContainer(fields)) }
         while true {
             skipWhitespace()
-            guard current == UInt8(ascii: "\"") else { throw Self.invalid }
+            guard current == UInt8(ascii: "\"") else { throw current == UInt8(ascii: ",") ? misplacedComma() : Self.invalid }
             let key = try string()
             // Checked before the value is read, so a key given twice is named even when what
             // follows it is not valid.
@@ -83,15 +86,25 @@ struct JSONReader: ~Copyable {
         case closing:
             return true
         case UInt8(ascii: ","):
+            if commaIsBeforeClosingBracket() { throw Self.commaBeforeClosingBracket }
             index += 1
-            skipWhitespace()
-            if current == UInt8(ascii: "}") || current == UInt8(ascii: "]") {
-                throw .invalidArgument("body", .format, "the request body is not valid JSON: a comma before a closing bracket")
-            }
             return false
         default:
             throw Self.invalid
         }
+    }
+
+    /// Whether the comma at `index` has nothing but whitespace before a closing bracket.
+    private func commaIsBeforeClosingBracket() -> Bool {
+        var next = index + 1
+        while next < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[next]) { next += 1 }
+        return next < bytes.count && (bytes[next] == UInt8(ascii: "}") || bytes[next] == UInt8(ascii: "]"))
+    }
+
+    /// A comma where a key or a value should be (`[,]`, `[1,,]`, `{,}`): named like a
+    /// trailing one when a closing bracket follows it.
+    private func misplacedComma() -> TokendError {
+        commaIsBeforeClosingBracket() ? Self.commaBeforeClosingBracket : Self.invalid
     }
 
     private mutating func enterContainer() throws(TokendError) {
@@ -270,4 +283,6 @@ struct JSONReader: ~Copyable {
     }
 
     static let invalid = TokendError.invalidArgument("body", .format, "the request body is not valid JSON (UTF-8)")
+    static let commaBeforeClosingBracket = TokendError.invalidArgument(
+        "body", .format, "the request body is not valid JSON: a comma before a closing bracket")
 }
