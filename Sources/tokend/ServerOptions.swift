@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import ServiceLifecycle
 import TokendConfiguration
 import TokendCore
 import TokendHTTP
@@ -289,7 +290,14 @@ extension ServerOptions {
             // The one line a test fixture reads to find the server (logs go to standard error).
             FileHandle.standardOutput.write(Data("http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n".utf8))
         }
-        try await app.runService()
+        // `runService()` would name the application `"\(app)"`: a walk by reflection over the
+        // whole router, its controllers and stores, 5.5 % of the CPU before the first answer
+        // (perf of `serve --ephemeral`, 2026-12-03).
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app, serviceName: "tokend")], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
     }
 }
 

@@ -29,6 +29,19 @@ import TokendStore
         return (LocalRegionBackend(service: service, access: .open), path + "-wal")
     }
 
+    /// The service group names every service `"\(service)"`; each of ours says what it is
+    /// instead of being walked by reflection (what that cost a start is in ServerOptions.serve).
+    @Test func eachServiceNamesItself() async throws {
+        let (backend, _) = try await fileRegion()
+        let remote = RemoteRegionBackend(
+            region: region, baseURL: "http://127.0.0.1:9", connectTimeoutMilliseconds: 100, readTimeoutMilliseconds: 100)
+        let names = (backend.services(logger: Logger(label: "test")) + remote.services(logger: Logger(label: "test"))).map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0).serviceName
+        }
+        #expect(names == ["the fr-par store", "verify usage flushes", "a remote region's connections"])
+        try await backend.service.close()
+    }
+
     @Test func stoppingTheApplicationClosesEachRegionStore() async throws {
         let (backend, walPath) = try await fileRegion()
         try await TestServer.application(FrontDoor(backends: [backend], access: .open)).test(.router) { client in

@@ -28,3 +28,9 @@ package struct RegionStoreService: Service {
         }
     }
 }
+
+/// The service group names each service `"\(service)"`; without a description that is a walk
+/// by reflection over everything the service holds, at every start.
+extension RegionStoreService: CustomStringConvertible {
+    package var description: String { "the \(region.region) store" }
+}

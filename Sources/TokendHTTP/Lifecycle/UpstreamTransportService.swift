@@ -11,3 +11,9 @@ struct UpstreamTransportService: Service {
         await Task { await transport.shutdown() }.value
     }
 }
+
+/// The service group names each service `"\(service)"`; without a description that is a walk
+/// by reflection over everything the service holds, at every start.
+extension UpstreamTransportService: CustomStringConvertible {
+    var description: String { "a remote region's connections" }
+}

@@ -34,3 +34,9 @@ package struct UsageFlushService: Service {
         }
     }
 }
+
+/// The service group names each service `"\(service)"`; without a description that is a walk
+/// by reflection over everything the service holds, at every start.
+extension UsageFlushService: CustomStringConvertible {
+    package var description: String { "verify usage flushes" }
+}
