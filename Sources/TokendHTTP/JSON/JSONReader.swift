@@ -97,7 +97,7 @@ struct JSONReader: ~Copyable {
     /// Whether the comma at `index` has nothing but whitespace before a closing bracket.
     private func commaIsBeforeClosingBracket() -> Bool {
         var next = index + 1
-        while next < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[next]) { next += 1 }
+        while next < bytes.count, Self.isWhitespace(bytes[next]) { next += 1 }
         return next < bytes.count && (bytes[next] == UInt8(ascii: "}") || bytes[next] == UInt8(ascii: "]"))
     }
 
@@ -272,15 +272,12 @@ struct JSONReader: ~Copyable {
     /// The byte at `index`, or 0 (never valid there) past the end.
     private var current: UInt8 { index < bytes.count ? bytes[index] : 0 }
 
-    /// JSON's insignificant whitespace (RFC 8259: space, tab, line feed, carriage return).
     private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
+        while index < bytes.count, Self.isWhitespace(bytes[index]) { index += 1 }
     }
+
+    /// JSON's insignificant whitespace (RFC 8259: space, tab, line feed, carriage return).
+    private static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     static let invalid = TokendError.invalidArgument("body", .format, "the request body is not valid JSON (UTF-8)")
     static let commaBeforeClosingBracket = TokendError.invalidArgument(

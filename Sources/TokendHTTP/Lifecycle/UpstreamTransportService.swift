@@ -12,8 +12,7 @@ struct UpstreamTransportService: Service {
     }
 }
 
-/// The service group names each service `"\(service)"`; without a description that is a walk
-/// by reflection over everything the service holds, at every start.
+/// Named for the service group (why: `RegionStoreService`'s description).
 extension UpstreamTransportService: CustomStringConvertible {
     var description: String { "a remote region's connections" }
 }

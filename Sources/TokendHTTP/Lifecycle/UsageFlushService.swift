@@ -35,8 +35,7 @@ package struct UsageFlushService: Service {
     }
 }
 
-/// The service group names each service `"\(service)"`; without a description that is a walk
-/// by reflection over everything the service holds, at every start.
+/// Named for the service group (why: `RegionStoreService`'s description).
 extension UsageFlushService: CustomStringConvertible {
     package var description: String { "verify usage flushes" }
 }
