@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 import TokendCore
 
@@ -44,6 +45,28 @@ import TokendCore
             try await probe.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
                 == TokenStoreMigrations.migrator.migrations)
         try await store.checkHealth()
+    }
+
+    @Test func anInMemoryStoreKeepsItsJournalsInMemoryMayGrowPastOneGiBAndSharesNothing() async throws {
+        let store = try SQLiteTokenStore.inMemory(region: region)
+        let (journal, temporary, limit) = try await store.database.read { db in
+            var limit: sqlite3_int64 = -1  // a negative limit asks for the current one
+            #expect(sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_SIZE_LIMIT, &limit) == SQLITE_OK)
+            return (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA temp_store"), limit)
+        }
+        #expect(journal == "memory")  // SQLite's own choice for memdb: no journal file beside it
+        #expect(temporary == 2)  // MEMORY
+        #expect(limit == SQLiteTokenStore.memoryStoreLimitBytes)
+
+        // Two stores of one region (two servers' worth in one process) are two databases.
+        let service = RegionTokenService(region: region, store: store, hasher: hasher)
+        let other = RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: hasher)
+        let request = CreateTokenRequest(
+            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: nil, scopes: TokenScopes([.readOnlyLogs]))
+        let issued = try await service.create(request, by: origin)
+        #expect(try await service.list(ListArguments(), by: caller).totalCount == 1)
+        #expect(try await other.list(ListArguments(), by: caller).totalCount == 0)
+        await #expect(throws: TokendError.self) { try await other.token(id: issued.token.id.rawValue, by: caller) }
     }
 
     @Test func aClosedStoreLeavesNoLogBehindAndReopensWithItsTokens() async throws {
