@@ -349,6 +349,48 @@ struct PostgreSQLTokenStoreTests: StoreTesting {
         try await b.close()
     }
 
+    /// Two instances whose batches write tokens of two projects at once, in opposite orders:
+    /// every writer takes the single `token_count` row's lock before a project's (its trigger's
+    /// name sorts first), so no two transactions ever wait for each other's rows. A deadlock
+    /// would not fail a write here (the batch is retried a write at a time), so the server's
+    /// own count of deadlocks is what is checked.
+    @Test func twoInstancesWritingSeveralProjectsAtOnceNeverDeadlock() async throws {
+        let (a, b) = try await twoInstances()
+        let before = try await deadlocksSoFar()
+        let projects = [Self.projectA, Self.projectB]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (instance, store) in [a, b].enumerated() {
+                for writer in 0..<6 {
+                    group.addTask {
+                        for round in 0..<15 {
+                            let made = newToken(project: projects[(instance + writer + round) % 2])
+                            try await store.insert(made.stored, activity: created(made.stored.token), idempotency: nil)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let page = try await b.list(TokenListQuery(projects: .all, paging: Paging(pageSize: 1)))
+        #expect(page.totalCount == 2 * 6 * 15)
+        try await a.close()
+        try await b.close()
+        #expect(try await deadlocksSoFar() == before)
+    }
+
+    /// The server's deadlocks so far in this database. A backend's counts reach the shared
+    /// statistics when it ends (or within a second of its last transaction): this is asked
+    /// after the writers closed, and gives their backends a moment to end.
+    func deadlocksSoFar() async throws -> Int {
+        try await Task.sleep(for: .milliseconds(500))
+        return try await withDatabase { connection in
+            let rows = try await connection.query(
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()", logger: Self.logger)
+            for try await count in rows.decode(Int.self) { return count }
+            return 0
+        }
+    }
+
     // MARK: Snapshots
 
     @Test func aPostgreSQLSnapshotRestoresWholeIntoSQLiteAndPostgreSQL() async throws {
