@@ -24,6 +24,19 @@ import Testing
         ] {
             #expect(UUIDText(bad) == nil, "\(bad)")
         }
+        // Every ASCII byte at every position of a valid id: accepted exactly where the canonical
+        // form allows it (a hex digit of either case between the dashes, a dash at each dash).
+        // Foundation's parser is no reference: it also takes spaces, signs and 0x prefixes.
+        let valid = Array("0123abcd-ef45-4789-8abc-def012345678".utf8)
+        let hexDigits = Set("0123456789abcdefABCDEF".utf8)
+        for position in valid.indices {
+            for byte in UInt8(0)...UInt8(0x7F) {
+                var bytes = valid
+                bytes[position] = byte
+                let allowed = [8, 13, 18, 23].contains(position) ? byte == UInt8(ascii: "-") : hexDigits.contains(byte)
+                #expect((UUIDText(String(decoding: bytes, as: UTF8.self)) != nil) == allowed, "byte \(byte) at \(position)")
+            }
+        }
         let random = UUIDText.random()
         #expect(UUID(uuidString: random.rawValue) != nil)
         #expect(random.rawValue == random.rawValue.lowercased())

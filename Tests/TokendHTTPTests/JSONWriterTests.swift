@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokendCore
 
 @testable import TokendHTTP
 
@@ -14,6 +15,18 @@ import Testing
         json.object { $0.field("value", value) }
         let parsed = try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: String]
         #expect(parsed == ["value": value])
+    }
+
+    /// A timestamp equal to the one written before it is copied from the output, not formatted
+    /// again: repeated, alternating and new ones all read as their own RFC 3339 text.
+    @Test func repeatedTimestampsReadAsTheirOwnText() {
+        let (early, late) = (Timestamp(microsecondsSinceEpoch: 1_754_584_663_168_927), Timestamp(microsecondsSinceEpoch: 86_400_000_001))
+        let times = [early, early, late, early, late, late, early]
+        var json = JSONWriter()
+        json.array(times) { json, time in json.timestamp(time) }
+        let expected = "[" + times.map { "\"\($0.rfc3339)\"" }.joined(separator: ",") + "]"
+        #expect(String(decoding: json.bytes, as: UTF8.self) == expected)
+        #expect(early.rfc3339 == "2025-08-07T16:37:43.168927Z" && late.rfc3339 == "1970-01-02T00:00:00.000001Z")
     }
 
     @Test func escapesAreTheShortForms() {

@@ -4,20 +4,26 @@ package struct UUIDText: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in either case; keeps it lowercase.
     /// Checked in place: an id already in canonical form (every id read back from a store)
-    /// is kept without a copy.
+    /// is kept without a copy. The four dashes are checked where they stand and the hex
+    /// digits between them in runs: a page of 100 tokens reads 200 ids.
     package init?(_ text: String) {
         var text = text
         let verdict: Bool? = text.withUTF8 { utf8 in
-            guard utf8.count == 36 else { return nil }
+            guard utf8.count == 36, utf8[8] == UInt8(ascii: "-"), utf8[13] == UInt8(ascii: "-"),
+                utf8[18] == UInt8(ascii: "-"), utf8[23] == UInt8(ascii: "-")
+            else { return nil }
             var hasUppercase = false
-            for (index, byte) in utf8.enumerated() {
-                if index == 8 || index == 13 || index == 18 || index == 23 {
-                    guard byte == UInt8(ascii: "-") else { return nil }
-                } else if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") {
+            func hexDigits(_ run: Range<Int>) -> Bool {
+                for index in run {
+                    let byte = utf8[index]
+                    if byte &- UInt8(ascii: "0") < 10 || byte &- UInt8(ascii: "a") < 6 { continue }
+                    guard byte &- UInt8(ascii: "A") < 6 else { return false }
                     hasUppercase = true
-                } else if !(byte.isASCIIDigit || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))) {
-                    return nil
                 }
+                return true
+            }
+            guard hexDigits(0..<8), hexDigits(9..<13), hexDigits(14..<18), hexDigits(19..<23), hexDigits(24..<36) else {
+                return nil
             }
             return hasUppercase
         }

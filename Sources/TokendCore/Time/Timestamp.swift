@@ -33,6 +33,9 @@ package struct Timestamp: Sendable, Hashable, Comparable {
     /// `2026-08-07T16:37:43.168927Z`.
     package var rfc3339: String { String(decoding: rfc3339Bytes, as: UTF8.self) }
 
+    /// How many bytes `rfc3339` is: always 27.
+    package static let rfc3339Length = 27
+
     /// The same, as the 27 ASCII bytes a JSON writer copies without escaping.
     package var rfc3339Bytes: [UInt8] {
         var bytes: [UInt8] = []
@@ -60,7 +63,7 @@ package struct Timestamp: Sendable, Hashable, Comparable {
         // Filled in place, then appended once: appending byte by byte into the writer's large
         // array made a page of 100 cost 5-17 % more server CPU than the gmtime_r version; this
         // way 1-14 % less (3 alternating rounds each, release builds, 2026-12-02).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { text in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.rfc3339Length) { text in
             func put(_ value: Int64, at start: Int, width: Int) {
                 var value = Int(truncatingIfNeeded: value)
                 for index in stride(from: start + width - 1, through: start, by: -1) {

@@ -8,8 +8,15 @@ import TokendCore
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var needsComma = false
+    /// The latest timestamp written, and where its 27 bytes start: a token's `updated_at` is
+    /// most often its `created_at`, and is then copied rather than formatted again.
+    private var latestTimestamp: (value: Timestamp, start: Int)?
 
     init() { bytes.reserveCapacity(512) }
+
+    /// Makes room for about `count` more bytes at once (a page of tokens), instead of
+    /// growing the buffer by doubling as it fills.
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(bytes.count + count) }
 
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
@@ -66,7 +73,17 @@ struct JSONWriter {
     mutating func timestamp(_ value: Timestamp) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        value.appendRFC3339(to: &bytes)
+        if let latest = latestTimestamp, latest.value == value {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamp.rfc3339Length) { text in
+                bytes.withUnsafeBufferPointer { written in
+                    _ = text.initialize(from: written[latest.start..<latest.start + Timestamp.rfc3339Length])
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(text))
+            }
+        } else {
+            latestTimestamp = (value, bytes.count)
+            value.appendRFC3339(to: &bytes)
+        }
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
