@@ -4,14 +4,23 @@ package struct TokenName: Sendable, Hashable, CustomStringConvertible {
     package let rawValue: String
 
     package init?(_ text: String) {
-        let bytes = text.utf8
-        guard Self.lengthRange.contains(bytes.count),
-            bytes.allSatisfy({
-                $0.isLowercaseASCIILetter || $0.isUppercaseASCIILetter || $0.isASCIIDigit
-                    || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
-            })
+        // Over the string's own bytes where it has them (every name read from a store): a
+        // page of 100 tokens checks 100 names, and walking the UTF-8 view byte by byte cost
+        // 1.8 % of a durable page's CPU (perf, 2026-12-04).
+        guard Self.lengthRange.contains(text.utf8.count),
+            text.utf8.withContiguousStorageIfAvailable(Self.allAllowed) ?? Self.allAllowed(Array(text.utf8))
         else { return nil }
         self.rawValue = text
+    }
+
+    private static func allAllowed(_ bytes: some Collection<UInt8>) -> Bool {
+        for byte in bytes {
+            guard
+                byte.isLowercaseASCIILetter || byte.isUppercaseASCIILetter || byte.isASCIIDigit
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            else { return false }
+        }
+        return true
     }
 
     package init?(_ text: some StringProtocol) { self.init(String(text)) }

@@ -57,7 +57,7 @@ final class Snapshots: Sendable {
             json.key("regions")
             json.object { json in
                 for region in snapshot.images.keys.sorted() {
-                    json.field(region.rawValue, Data(snapshot.images[region]!).base64EncodedString())
+                    json.field(named: region.rawValue, Data(snapshot.images[region]!).base64EncodedString())
                 }
             }
         }

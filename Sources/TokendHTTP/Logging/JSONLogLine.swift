@@ -21,7 +21,7 @@ package enum JSONLogLine: LogLineFormat {
                 json.field("error_type", "\(type(of: error))")
             }
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) where !Self.fixedKeys.contains(key) {
-                json.key(key)
+                json.key(named: key)
                 json.metadataValue(value)
             }
         }
@@ -45,7 +45,7 @@ extension JSONWriter {
         case .dictionary(let dictionary):
             object { json in
                 for (key, value) in dictionary.sorted(by: { $0.key < $1.key }) {
-                    json.key(key)
+                    json.key(named: key)
                     json.metadataValue(value)
                 }
             }

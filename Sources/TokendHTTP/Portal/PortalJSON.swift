@@ -97,9 +97,9 @@ extension JSONWriter {
         object { json in
             json.field("tenant_id", usage.tenantID.rawValue)
             // What only the backend knows: documented zeros, never invented numbers.
-            for name in ["active_series", "samples_per_second", "dpm", "scrape_interval_seconds"] { json.field(name, 0) }
+            for name: StaticString in ["active_series", "samples_per_second", "dpm", "scrape_interval_seconds"] { json.field(name, 0) }
             json.field("api_keys", usage.apiKeys)
-            for name in [
+            for name: StaticString in [
                 "query_qps", "query_avg_latency_ms", "query_error_rate", "logs_bytes_per_sec", "logs_bytes_stored", "storage_bytes",
             ] {
                 json.field(name, 0)
@@ -128,7 +128,7 @@ extension JSONWriter {
     }
 
     private mutating func stringMap(_ values: [String: String]) {
-        object { json in for key in values.keys.sorted() { json.field(key, values[key]) } }
+        object { json in for key in values.keys.sorted() { json.field(named: key, values[key]) } }
     }
 
     private mutating func optionalStringMap(_ values: [String: String]?) {
