@@ -39,7 +39,7 @@ package struct Timestamp: Sendable, Hashable, Comparable {
     /// The same, as the 27 ASCII bytes a JSON writer copies without escaping.
     package var rfc3339Bytes: [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(27)
+        bytes.reserveCapacity(Self.rfc3339Length)
         appendRFC3339(to: &bytes)
         return bytes
     }

@@ -83,7 +83,6 @@ struct JSONWriter {
         needsComma = true
     }
 
-    /// A string known to need no escaping (timestamps, ids): copied as it is.
     /// An RFC 3339 timestamp, written straight into the output.
     mutating func timestamp(_ value: Timestamp) {
         separate()
@@ -103,6 +102,7 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A string known to need no escaping (ids, checked names): copied as it is.
     mutating func plainString(_ value: some Sequence<UInt8>) {
         separate()
         bytes.append(UInt8(ascii: "\""))

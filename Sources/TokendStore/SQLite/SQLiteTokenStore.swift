@@ -51,13 +51,16 @@ package final class SQLiteTokenStore: TokenStore {
     private static var memoryConfiguration: Configuration {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            // SQLite keeps a memdb database's journals in memory itself; a sort or temporary
-            // table too large for the cache would spill into a temporary file without this.
+            // SQLite keeps a memdb database's journals in memory itself (a `:memory:` one let
+            // large sorts spill into temporary files); temporary tables and sorts stay in its heap.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            try db.execute(sql: "PRAGMA synchronous = OFF")
+            // Only a memdb file answers this; any other means the name was not read as a URI
+            // (GRDB does not ask for URIs: Debian's SQLite reads them, built with SQLITE_USE_URI).
             var limit = sqlite3_int64(memoryStoreLimitBytes)
             guard sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_SIZE_LIMIT, &limit) == SQLITE_OK else {
-                throw DatabaseError(resultCode: .SQLITE_CANTOPEN, message: "the in-memory store's size limit could not be set")
+                throw DatabaseError(
+                    resultCode: .SQLITE_CANTOPEN,
+                    message: "an in-memory store needs SQLite's memdb VFS and URI filenames (SQLITE_USE_URI)")
             }
         }
         return configuration
