@@ -6,12 +6,28 @@ import TokendCore
 /// A region's whole state as one SQLite database image (every table: tokens, tenants,
 /// revoked keys, activity, idempotency keys, traffic), for the fake cloud's snapshots.
 extension SQLiteTokenStore {
-    /// A consistent copy of the store, taken beside the writer (readers never wait).
+    /// A consistent copy of the store. A file store is copied beside the writer (readers
+    /// never wait); an in-memory store's database is one buffer already, copied once in
+    /// a read (between writes) instead of paged into a copy, serialized, then copied again.
     package func exportImage() async throws -> [UInt8] {
-        try mapStorageErrors(.exportImage) { try Self.serialize(database) }
+        try mapStorageErrors(.exportImage) {
+            isInMemory ? try Self.copyInPlace(database) : try Self.serialize(database)
+        }
     }
 
-    private static func serialize(_ database: any DatabaseWriter) throws -> [UInt8] {
+    private static func copyInPlace(_ database: any DatabaseWriter) throws -> [UInt8] {
+        try database.read { db in
+            var size: sqlite3_int64 = 0
+            // The memdb file's own bytes, not a copy: valid until the next write, which this
+            // read keeps out.
+            guard let bytes = sqlite3_serialize(db.sqliteConnection, "main", &size, UInt32(SQLITE_SERIALIZE_NOCOPY)) else {
+                throw TokendError.unavailable(resource: "store", message: "the store could not be copied")
+            }
+            return rollbackJournalHeader(Array(UnsafeBufferPointer(start: bytes, count: Int(size))))
+        }
+    }
+
+    static func serialize(_ database: any DatabaseWriter) throws -> [UInt8] {
         let copy = try DatabaseQueue()
         try database.backup(to: copy)
         return try copy.writeWithoutTransaction { db in

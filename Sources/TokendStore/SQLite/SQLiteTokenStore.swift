@@ -17,6 +17,8 @@ package final class SQLiteTokenStore: TokenStore {
     /// Hot reads' connections; see `ReadConnections`. File stores only, like `checkpointer`.
     private let readers: ReadConnections?
     private let checkpointer: BackgroundCheckpointer?
+    /// An in-memory (memdb) store: no file, no read connections of its own.
+    var isInMemory: Bool { readers == nil }
     /// Where an in-memory store's reads take turns; see `inTurn`.
     private let memoryReadTurn = Mutex(())
     let metrics: StoreMetrics
