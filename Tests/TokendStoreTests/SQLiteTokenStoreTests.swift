@@ -7,6 +7,10 @@ import TokendCore
 @testable import TokendStore
 
 @Suite struct SQLiteTokenStoreTests: StoreTesting {
+    /// What most of these tests create: a token of one project that reads logs, with no name.
+    let unnamedLogsReader = CreateTokenRequest(
+        projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: nil, scopes: TokenScopes([.readOnlyLogs]))
+
     @Test func aCreatedTokenSurvivesReopeningTheFileAndItsSecretIsNowhereOnDisk() async throws {
         let directory = try temporaryDirectory()
         let path = "\(directory)/fr-par.sqlite"
@@ -61,9 +65,7 @@ import TokendCore
         // Two stores of one region (two servers' worth in one process) are two databases.
         let service = RegionTokenService(region: region, store: store, hasher: hasher)
         let other = RegionTokenService(region: region, store: try SQLiteTokenStore.inMemory(region: region), hasher: hasher)
-        let request = CreateTokenRequest(
-            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: nil, scopes: TokenScopes([.readOnlyLogs]))
-        let issued = try await service.create(request, by: origin)
+        let issued = try await service.create(unnamedLogsReader, by: origin)
         #expect(try await service.list(ListArguments(), by: caller).totalCount == 1)
         #expect(try await other.list(ListArguments(), by: caller).totalCount == 0)
         await #expect(throws: TokendError.self) { try await other.token(id: issued.token.id.rawValue, by: caller) }
@@ -72,10 +74,8 @@ import TokendCore
     @Test func anInMemoryStoresImageIsItsDatabaseAsItStandsAndRestoresIt() async throws {
         let store = try SQLiteTokenStore.inMemory(region: region)
         let service = RegionTokenService(region: region, store: store, hasher: hasher)
-        let request = CreateTokenRequest(
-            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: nil, scopes: TokenScopes([.readOnlyLogs]))
         var made: [TokenID] = []
-        for _ in 0..<300 { made.append(try await service.create(request, by: origin).token.id) }
+        for _ in 0..<300 { made.append(try await service.create(unnamedLogsReader, by: origin).token.id) }
         for id in made.prefix(100) { try await service.delete(id: id.rawValue, by: origin) }
 
         // The in-place copy is what paging the database into a copy and serializing that gives,
@@ -96,10 +96,7 @@ import TokendCore
         let directory = try temporaryDirectory()
         let path = "\(directory)/fr-par.sqlite"
         let service = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)
-        let request = CreateTokenRequest(
-            projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!,
-            name: nil, scopes: TokenScopes([.readOnlyLogs]))
-        let issued = try await service.create(request, by: origin)
+        let issued = try await service.create(unnamedLogsReader, by: origin)
         try await service.close()
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         let reopened = RegionTokenService(region: region, store: try SQLiteTokenStore(region: region, path: path), hasher: hasher)

@@ -8,7 +8,7 @@ package struct TokenName: Sendable, Hashable, CustomStringConvertible {
         // page of 100 tokens checks 100 names, and walking the UTF-8 view byte by byte cost
         // 1.8 % of a durable page's CPU (perf, 2026-12-04).
         guard Self.lengthRange.contains(text.utf8.count),
-            text.utf8.withContiguousStorageIfAvailable(Self.allAllowed) ?? Self.allAllowed(Array(text.utf8))
+            text.utf8.withContiguousStorageIfAvailable(Self.allAllowed) ?? Self.allAllowed(text.utf8)
         else { return nil }
         self.rawValue = text
     }
