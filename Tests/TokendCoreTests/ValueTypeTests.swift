@@ -17,41 +17,69 @@ import Testing
     }
 
     @Test func uuidsAreCheckedAndLowercased() {
-        #expect(UUIDText("AAAAAAAA-0000-4000-8000-00000000000F")?.rawValue == "aaaaaaaa-0000-4000-8000-00000000000f")
+        #expect(CanonicalUUID("AAAAAAAA-0000-4000-8000-00000000000F")?.rawValue == "aaaaaaaa-0000-4000-8000-00000000000f")
         for bad in [
             "", "aaaaaaaa00004000800000000000000f", "aaaaaaaa-0000-4000-8000-00000000000g", "aaaaaaaa-0000-4000-8000-00000000000ff",
             "{aaaaaaaa-0000-4000-8000-00000000000f}",
         ] {
-            #expect(UUIDText(bad) == nil, "\(bad)")
+            #expect(CanonicalUUID(bad) == nil, "\(bad)")
         }
-        // Every ASCII byte at every position of a valid id: accepted exactly where the canonical
+        // Every byte at every position of a valid id: accepted exactly where the canonical
         // form allows it (a hex digit of either case between the dashes, a dash at each dash).
         // Foundation's parser is no reference: it also takes spaces, signs and 0x prefixes.
+        // The parser reads eight bytes at a time, so each byte is tried in each lane, the
+        // non-ASCII ones (which a String would turn into three) through the bytes' own parser.
         let valid = Array("0123abcd-ef45-4789-8abc-def012345678".utf8)
         let hexDigits = Set("0123456789abcdefABCDEF".utf8)
         for position in valid.indices {
-            for byte in UInt8(0)...UInt8(0x7F) {
+            for byte in UInt8.min...UInt8.max {
                 var bytes = valid
                 bytes[position] = byte
                 let allowed = [8, 13, 18, 23].contains(position) ? byte == UInt8(ascii: "-") : hexDigits.contains(byte)
-                #expect((UUIDText(String(decoding: bytes, as: UTF8.self)) != nil) == allowed, "byte \(byte) at \(position)")
+                let parsed = bytes.withUnsafeBufferPointer { CanonicalUUID(utf8: $0) }
+                #expect((parsed != nil) == allowed, "byte \(byte) at \(position)")
+                #expect(parsed.map { $0.rawValue == String(decoding: bytes, as: UTF8.self).lowercased() } ?? true)
+                if byte < 0x80 {
+                    #expect((CanonicalUUID(String(decoding: bytes, as: UTF8.self)) != nil) == allowed, "byte \(byte) at \(position)")
+                }
             }
         }
-        let random = UUIDText.random()
+        let random = CanonicalUUID.random()
         #expect(UUID(uuidString: random.rawValue) != nil)
         #expect(random.rawValue == random.rawValue.lowercased())
         #expect(Array(random.rawValue)[14] == "4")
     }
 
+    /// A UUID is held as its bytes: its order, equality and hash must be those of its text.
+    @Test func uuidsCompareAsTheirCanonicalTextDoes() throws {
+        let ids =
+            (0..<500).map { _ in CanonicalUUID.random() }
+            + [
+                "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "0fffffff-ffff-ffff-ffff-ffffffffffff",
+                "ffffffff-ffff-ffff-0000-000000000000",
+            ].map { CanonicalUUID($0)! }
+        #expect(ids.sorted().map(\.rawValue) == ids.map(\.rawValue).sorted())
+        for id in ids {
+            let text = id.rawValue
+            #expect(CanonicalUUID(text) == id && CanonicalUUID(text.uppercased()) == id)
+            var appended = Array("x".utf8)
+            id.appendCanonicalText(to: &appended)
+            #expect(appended == Array("x\(text)".utf8))
+        }
+        #expect(Set(ids).count == Set(ids.map(\.rawValue)).count)
+        let mixed = try #require(CanonicalUUID("0123ABCD-EF45-4789-8ABC-DEF012345678"))
+        #expect(mixed.rawValue == "0123abcd-ef45-4789-8abc-def012345678")
+    }
+
     @Test func timeOrderedIDsAreVersion7AndSortByTheirMillisecond() {
-        let earlier = UUIDText.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_168_927))
-        let later = UUIDText.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_170_000))
+        let earlier = CanonicalUUID.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_168_927))
+        let later = CanonicalUUID.timeOrdered(at: Timestamp(microsecondsSinceEpoch: 1_786_121_863_170_000))
         #expect(earlier < later)
         #expect(UUID(uuidString: earlier.rawValue) != nil)
         #expect(Array(earlier.rawValue)[14] == "7")
         #expect(["8", "9", "a", "b"].contains(Array(earlier.rawValue)[19]))
         #expect(earlier.rawValue.hasPrefix("019"))
-        #expect(Set((0..<100).map { _ in UUIDText.timeOrdered(at: .now()) }).count == 100)
+        #expect(Set((0..<100).map { _ in CanonicalUUID.timeOrdered(at: .now()) }).count == 100)
     }
 
     @Test func timestampsAreRFC3339WithMicrosecondsInUTC() {

@@ -31,7 +31,7 @@ import TokendCore
             #expect(secret.count == 64)
             #expect(secret.hasPrefix("tkd_frpar_"))
             #expect(SecretFormat.parse(secret)?.region == RegionName("fr-par"))
-            #expect(UUIDText(try #require(token["id"] as? String)) != nil)
+            #expect(CanonicalUUID(try #require(token["id"] as? String)) != nil)
         }
     }
 

@@ -28,13 +28,13 @@ import TokendCore
                 try await client.call(.get, "/_tokend/health"),
             ]
             let ids = answers.map { $0.headers[.requestID] }
-            #expect(ids.allSatisfy { $0.map { UUIDTextCheck.isUUID($0) } == true })
+            #expect(ids.allSatisfy { $0.map { UUIDCheck.isUUID($0) } == true })
             #expect(Set(ids).count == ids.count)
 
             let kept = try await client.call(.get, tokensPath(), headers: [.authToken: "k", .requestID: "trace-42.a_b"])
             #expect(kept.headers[.requestID] == "trace-42.a_b")
             let replaced = try await client.call(.get, tokensPath(), headers: [.authToken: "k", .requestID: "bad id\u{7F}"])
-            #expect(replaced.headers[.requestID].map(UUIDTextCheck.isUUID) == true)
+            #expect(replaced.headers[.requestID].map(UUIDCheck.isUUID) == true)
         }
     }
 
@@ -106,7 +106,7 @@ import TokendCore
     }
 }
 
-enum UUIDTextCheck {
+enum UUIDCheck {
     static func isUUID(_ text: String) -> Bool { UUID(uuidString: text) != nil }
 }
 

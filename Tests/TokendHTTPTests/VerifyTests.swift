@@ -200,7 +200,7 @@ import TokendCore
 
     @Test func rotatingAMissingOrForeignTokenIsNotFound() async throws {
         try await TestServer().run { client in
-            let answer = try await client.call(.post, tokensPath() + "/\(UUIDText.random())/rotate")
+            let answer = try await client.call(.post, tokensPath() + "/\(CanonicalUUID.random())/rotate")
             #expect(answer.status == .notFound)
             #expect(answer.json["resource"] as? String == "token")
             let id = try #require(try await client.createToken(region: "fr-par")["id"] as? String)

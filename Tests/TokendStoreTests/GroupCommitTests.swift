@@ -12,7 +12,7 @@ import TokendCore
         let token = Token(
             id: id, projectID: ProjectID("aaaaaaaa-0000-4000-8000-000000000001")!, name: .generated(),
             createdAt: now, updatedAt: now, scopes: TokenScopes([.readOnlyLogs]), region: region, secretPrefix: "tkd_frpar_x")
-        return StoredToken(token: token, secretHash: Array(UUIDText.random().rawValue.utf8))
+        return StoredToken(token: token, secretHash: Array(CanonicalUUID.random().rawValue.utf8))
     }
 
     func created(_ stored: StoredToken) -> ActivityRecord {

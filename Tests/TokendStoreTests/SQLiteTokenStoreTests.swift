@@ -103,4 +103,23 @@ import TokendCore
         #expect(try await reopened.token(id: issued.token.id.rawValue, by: caller).id == issued.token.id)
         #expect(try await reopened.list(ListArguments(), by: caller).totalCount == 1)
     }
+
+    /// Ids are parsed from the column's bytes where they stand: one that is not a UUID (or is
+    /// NULL) is a store that was changed behind tokend's back, reported as corrupt, not a crash.
+    @Test(arguments: ["not-a-uuid", "AAAAAAAA-0000-4000-8000-00000000000G", "aaaaaaaa-0000-4000-8000-00000000000"])
+    func aTokenRowWhoseIdIsNoUUIDIsReadAsCorrupt(storedID: String) async throws {
+        let path = try temporaryDirectory() + "/fr-par.sqlite"
+        let store = try SQLiteTokenStore(region: region, path: path)
+        let service = RegionTokenService(region: region, store: store, hasher: hasher)
+        let issued = try await service.create(unnamedLogsReader, by: origin)
+        #expect(try await store.list(TokenListQuery()).tokens.map(\.id) == [issued.token.id])
+        try await service.close()
+        let probe = try DatabaseQueue(path: path)
+        try await probe.write { try $0.execute(sql: "UPDATE token SET id = ?", arguments: [storedID]) }
+        try probe.close()
+        let reopened = try SQLiteTokenStore(region: region, path: path)
+        await #expect { try await reopened.list(TokenListQuery()) } throws: { error in
+            (error as? DatabaseError)?.resultCode == .SQLITE_CORRUPT
+        }
+    }
 }

@@ -52,8 +52,8 @@ func checkKeyID(_ text: String) {
 }
 
 func checkUUID(_ text: String) {
-    guard let parsed = UUIDText(text) else { return }
-    invariant(parsed.rawValue == text.lowercased() && UUIDText(parsed.rawValue) == parsed, "the UUID \(text) reads back as \(parsed)")
+    guard let parsed = CanonicalUUID(text) else { return }
+    invariant(parsed.rawValue == text.lowercased() && CanonicalUUID(parsed.rawValue) == parsed, "the UUID \(text) reads back as \(parsed)")
     let key = KeyID(TokenID(uuid: parsed))
     invariant((try? KeyID.parse(key.rawValue)) == key, "the key of token \(parsed) does not read back")
 }

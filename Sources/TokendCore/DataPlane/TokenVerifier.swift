@@ -111,8 +111,10 @@ package final class TokenVerifier: Sendable {
         if let validUntil = credential.validUntil, validUntil <= now {
             throw deny(.authenticationDenied(method: .apiKey, reason: .expired), .expired, of: credential, at: now)
         }
-        // A tenant's project answers to its xScaler id and to its project id alike.
-        guard tenants.allSatisfy({ $0 == credential.projectID.rawValue || $0 == credential.tenantID?.rawValue }) else {
+        // A tenant's project answers to its xScaler id and to its project id alike (the id's
+        // text is made once: an id holds no text of its own).
+        let projectText = credential.projectID.rawValue
+        guard tenants.allSatisfy({ $0 == projectText || $0 == credential.tenantID?.rawValue }) else {
             throw deny(
                 .permissionsDenied(action: request.operation?.description ?? "any", resource: "tenant \(tenants.joined(separator: "|"))"),
                 .tenant, of: credential, at: now)
@@ -147,7 +149,7 @@ package final class TokenVerifier: Sendable {
         metrics.answered(.allowed)
         return VerifiedAccess(
             tokenID: credential.tokenID, projectID: credential.projectID, operation: operation, scope: scope,
-            tenant: credential.tenantID?.rawValue ?? credential.projectID.rawValue)
+            tenant: credential.tenantID?.rawValue ?? projectText)
     }
 
     /// Writes the last-use times and refusal counts gathered since the last flush, in one

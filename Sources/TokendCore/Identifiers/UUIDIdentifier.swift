@@ -1,14 +1,14 @@
 /// An id that is a UUID on the wire. Each kind of id is its own type, so a project id can
 /// never be passed where a token id is expected; they share their parsing through here.
 package protocol UUIDIdentifier: Sendable, Hashable, Comparable, CustomStringConvertible {
-    var uuid: UUIDText { get }
-    init(uuid: UUIDText)
+    var uuid: CanonicalUUID { get }
+    init(uuid: CanonicalUUID)
 }
 
 extension UUIDIdentifier {
-    /// Accepts a UUID in either case; keeps it lowercase (see `UUIDText`).
+    /// Accepts a UUID in either case; keeps it lowercase (see `CanonicalUUID`).
     @inlinable package init?(_ text: String) {
-        guard let uuid = UUIDText(text) else { return nil }
+        guard let uuid = CanonicalUUID(text) else { return nil }
         self.init(uuid: uuid)
     }
 
@@ -38,14 +38,14 @@ extension UUIDIdentifier {
 
 /// A project: the tenant a token belongs to (its `X-Scope-OrgID` on the data plane).
 package struct ProjectID: UUIDIdentifier {
-    package let uuid: UUIDText
-    @inlinable package init(uuid: UUIDText) { self.uuid = uuid }
+    package let uuid: CanonicalUUID
+    @inlinable package init(uuid: CanonicalUUID) { self.uuid = uuid }
 }
 
 /// A token.
 package struct TokenID: UUIDIdentifier {
-    package let uuid: UUIDText
-    @inlinable package init(uuid: UUIDText) { self.uuid = uuid }
+    package let uuid: CanonicalUUID
+    @inlinable package init(uuid: CanonicalUUID) { self.uuid = uuid }
 
     /// A new time-ordered id (UUIDv7): tokens created one after another sort after each other.
     package static func timeOrdered(at time: Timestamp) -> TokenID { TokenID(uuid: .timeOrdered(at: time)) }

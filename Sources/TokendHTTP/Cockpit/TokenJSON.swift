@@ -8,9 +8,9 @@ extension JSONWriter {
         object { json in
             // Ids, names and times are checked to hold nothing JSON must escape: copied as they are.
             json.key("id")
-            json.plainString(token.id.rawValue.utf8)
+            json.uuid(token.id.uuid)
             json.key("project_id")
-            json.plainString(token.projectID.rawValue.utf8)
+            json.uuid(token.projectID.uuid)
             json.key("name")
             json.plainString(token.name.rawValue.utf8)
             json.key("created_at")

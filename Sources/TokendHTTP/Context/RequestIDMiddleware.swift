@@ -16,7 +16,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = Self.acceptable(request.headers.value(.requestID)) ?? UUIDText.unseeded().rawValue
+        let id = Self.acceptable(request.headers.value(.requestID)) ?? CanonicalUUID.unseeded().rawValue
         context.requestID = id
         var response = try await Self.$current.withValue(id) { [context] in try await next(request, context) }
         response.headers[.requestID] = id

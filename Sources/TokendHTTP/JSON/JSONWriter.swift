@@ -102,7 +102,16 @@ struct JSONWriter {
         needsComma = true
     }
 
-    /// A string known to need no escaping (ids, checked names): copied as it is.
+    /// A UUID's canonical text, made in the output (an id holds no text of its own).
+    mutating func uuid(_ value: CanonicalUUID) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        value.appendCanonicalText(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// A string known to need no escaping (checked names): copied as it is.
     mutating func plainString(_ value: some Sequence<UInt8>) {
         separate()
         bytes.append(UInt8(ascii: "\""))

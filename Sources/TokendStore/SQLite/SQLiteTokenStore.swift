@@ -224,7 +224,7 @@ package final class SQLiteTokenStore: TokenStore {
                         -- deleted tenant's project is refused like a suspended one's.
                         LEFT JOIN tenant ON tenant.project_id = found.project_id
                         """), arguments: [hash])
-            guard let row, let id = TokenID(row[0] as String), let project = ProjectID(row[1] as String) else { return nil }
+            guard let row, let id = row.id(TokenID.self, at: 0), let project = row.id(ProjectID.self, at: 1) else { return nil }
             let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
             return Credential(
                 tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),

@@ -3,7 +3,7 @@ import TokendCore
 
 extension Tenant {
     init(row: Row, region: RegionName) throws {
-        guard let id = TenantID(row[0] as String), let projectID = ProjectID(row[1] as String),
+        guard let id = TenantID(row[0] as String), let projectID = row.id(ProjectID.self, at: 1),
             let organizationID = OrganizationID(row[2] as String)
         else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "tenant row holds a value tokend never writes")

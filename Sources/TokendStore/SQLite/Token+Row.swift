@@ -5,7 +5,7 @@ extension Token {
     /// Reads a row of `tokenColumns`. The store wrote every value through the core's types,
     /// so a value that no longer parses means the file was changed behind our back.
     init(row: Row, region: RegionName) throws {
-        guard let id = TokenID(row[0] as String), let projectID = ProjectID(row[1] as String),
+        guard let id = row.id(TokenID.self, at: 0), let projectID = row.id(ProjectID.self, at: 1),
             let name = TokenName(row[2] as String)
         else {
             throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "token row holds a value tokend never writes")

@@ -139,7 +139,7 @@ final class ChannelRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func startWhenClear(context: ChannelHandlerContext) {
         guard routedInFlight == 0, var taken, case .waiting = taken.phase else { return }
-        taken.requestID = RequestIDMiddleware.acceptable(taken.head.headerFields[.requestID]) ?? UUIDText.unseeded().rawValue
+        taken.requestID = RequestIDMiddleware.acceptable(taken.head.headerFields[.requestID]) ?? CanonicalUUID.unseeded().rawValue
         let request = RemoteRegionBackend.relayed(taken.head, requestID: taken.requestID, body: taken.body)
         taken.sent = .now
         guard let call = taken.target.backend.startRelay(request, on: context.eventLoop) else {
