@@ -48,8 +48,8 @@ import TokendCore
             #expect(Timestamp(microsecondsSinceEpoch: microseconds).rfc3339 == libcRFC3339(microseconds))
         }
         #expect(Timestamp(microsecondsSinceEpoch: 951_782_400_000_001).rfc3339 == "2000-02-29T00:00:00.000001Z")
-        var bytes = Array("x".utf8)
-        Timestamp(microsecondsSinceEpoch: -1).appendRFC3339(to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == "x1969-12-31T23:59:59.999999Z")
+        var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 30)
+        bytes.withUnsafeMutableBufferPointer { Timestamp(microsecondsSinceEpoch: -1).writeRFC3339(into: $0) }
+        #expect(String(decoding: bytes, as: UTF8.self) == "1969-12-31T23:59:59.999999Zxxx")
     }
 }

@@ -62,9 +62,10 @@ import Testing
         for id in ids {
             let text = id.rawValue
             #expect(CanonicalUUID(text) == id && CanonicalUUID(text.uppercased()) == id)
-            var appended = Array("x".utf8)
-            id.appendCanonicalText(to: &appended)
-            #expect(appended == Array("x\(text)".utf8))
+            // Written into the start of a larger buffer (a JSON writer's), nothing past it touched.
+            var written = [UInt8](repeating: UInt8(ascii: "x"), count: 40)
+            written.withUnsafeMutableBufferPointer { id.writeCanonicalText(into: $0) }
+            #expect(written == Array("\(text)xxxx".utf8))
         }
         #expect(Set(ids).count == Set(ids.map(\.rawValue)).count)
         let mixed = try #require(CanonicalUUID("0123ABCD-EF45-4789-8ABC-DEF012345678"))

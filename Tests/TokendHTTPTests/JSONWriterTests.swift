@@ -34,4 +34,40 @@ import TokendCore
         json.object { $0.field("v", "a\"b\\c\nd\u{1}") }
         #expect(String(decoding: json.bytes, as: UTF8.self) == #"{"v":"a\"b\\c\nd\u0001"}"#)
     }
+
+    /// Every kind of value after every other, in objects and arrays: each is written in one
+    /// step with its separator, so a comma forgotten or doubled anywhere shows here.
+    @Test func valuesOfEveryKindAreSeparatedOnce() throws {
+        let id = try #require(CanonicalUUID("0123abcd-ef45-4789-8abc-def012345678"))
+        let time = Timestamp(microsecondsSinceEpoch: 1_754_584_663_168_927)
+        var json = JSONWriter()
+        json.object { json in
+            json.key("id")
+            json.uuid(id)
+            json.key("at")
+            json.timestamp(time)
+            json.key("again")
+            json.timestamp(time)
+            json.key("name")
+            json.plainString("plain")
+            json.field("count", 3)
+            json.field(named: "data key", "v")
+            json.key("list")
+            json.array([0, 1, 2]) { json, index in
+                switch index {
+                case 0: json.uuid(id)
+                case 1: json.object { $0.field("nested", true) }
+                default: json.timestamp(time)
+                }
+            }
+            json.key("empty")
+            json.array([Int]()) { _, _ in }
+            json.field("last", nil)
+        }
+        let expected = """
+            {"id":"\(id.rawValue)","at":"\(time.rfc3339)","again":"\(time.rfc3339)","name":"plain","count":3,\
+            "data key":"v","list":["\(id.rawValue)",{"nested":true},"\(time.rfc3339)"],"empty":[],"last":null}
+            """
+        #expect(String(decoding: json.bytes, as: UTF8.self) == expected)
+    }
 }

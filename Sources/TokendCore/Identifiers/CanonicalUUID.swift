@@ -2,7 +2,7 @@
 /// 16 bytes. Project and token ids are UUIDs on the wire. Held as text, every id read back
 /// was a heap string (a page of 100 tokens reads 200), allocated, retained with each copy of
 /// its token and freed; as two integers it is none of that, and equality, hashing and order
-/// are a word compare. The text is made where it is written (`appendCanonicalText(to:)`).
+/// are a word compare. The text is made where it is written (`writeCanonicalText(into:)`).
 package struct CanonicalUUID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The first and last eight bytes, most significant first: their order is the order of
     /// the canonical text, since lowercase hex digits sort as the nibbles they stand for.
@@ -91,17 +91,11 @@ package struct CanonicalUUID: Sendable, Hashable, Comparable, CustomStringConver
 
     package var description: String { rawValue }
 
-    /// Appends the canonical text's 36 bytes, made in place.
-    package func appendCanonicalText(to bytes: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.textLength) { text in
-            writeCanonicalText(into: text)
-            bytes.append(contentsOf: UnsafeBufferPointer(text))
-        }
-    }
-
     package static func < (lhs: CanonicalUUID, rhs: CanonicalUUID) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }
 
-    private func writeCanonicalText(into text: UnsafeMutableBufferPointer<UInt8>) {
+    /// Writes the canonical text's 36 bytes into the start of `text`.
+    package func writeCanonicalText(into text: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(text.count >= Self.textLength, "a UUID's text is 36 bytes")
         let base = UnsafeMutableRawPointer(text.baseAddress!)
         let (digits0, digits1) = (Self.hexDigits(of: high >> 32), Self.hexDigits(of: high))
         let (digits2, digits3) = (Self.hexDigits(of: low >> 32), Self.hexDigits(of: low))

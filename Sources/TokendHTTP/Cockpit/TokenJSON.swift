@@ -12,7 +12,7 @@ extension JSONWriter {
             json.key("project_id")
             json.uuid(token.projectID.uuid)
             json.key("name")
-            json.plainString(token.name.rawValue.utf8)
+            json.plainString(token.name.rawValue)
             json.key("created_at")
             json.timestamp(token.createdAt)
             json.key("updated_at")
