@@ -23,10 +23,12 @@ struct VerifyController {
             var json = JSONWriter()
             json.object { json in
                 json.field("operation", access.operation.description)
-                json.field("project_id", access.projectID.rawValue)
+                json.key("project_id")
+                json.uuid(access.projectID.uuid)
                 json.field("scope", access.scope.rawValue)
                 json.field("tenant", access.tenant)
-                json.field("token_id", access.tokenID.rawValue)
+                json.key("token_id")
+                json.uuid(access.tokenID.uuid)
             }
             var response = Response.json(json)
             // Headers the proxy can copy onto the request it lets through.
