@@ -646,7 +646,7 @@ extension PostgreSQLTokenStoreTests {
     }
 
     /// A connection of the test's own to the test server, for what no store does.
-    func withDatabase<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
+    @discardableResult func withDatabase<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
         let server = try #require(TestStore.postgreSQLServer)
         let configuration = PostgresConnection.Configuration(
             host: server.host, port: server.port, username: server.username, password: server.password, database: server.database,
