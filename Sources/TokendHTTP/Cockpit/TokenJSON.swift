@@ -4,9 +4,9 @@ extension JSONWriter {
     /// A Token in the public API's field order; with `.extended`, extension fields follow the
     /// public ones. `replayed`: the answer repeats an idempotent create, whose secret was shown
     /// only once.
-    mutating func token(_ token: Token, secret: String? = nil, fields: TokenFields, replayed: Bool = false) {
+    mutating func token(_ token: borrowing Token, secret: String? = nil, fields: TokenFields, replayed: Bool = false) {
         object { json in
-            // Ids, names and times are checked to hold nothing JSON must escape: copied as they are.
+            // Ids, names and times are checked to hold nothing JSON must escape: written as they are.
             json.key("id")
             json.uuid(token.id.uuid)
             json.key("project_id")
@@ -18,9 +18,11 @@ extension JSONWriter {
             json.key("updated_at")
             json.timestamp(token.updatedAt)
             json.key("scopes")
-            json.array(token.scopes.inCanonicalOrder) { json, scope in json.string(scope.rawValue) }
+            // Scope and region names are checked words: nothing to escape in them either.
+            json.array(token.scopes.inCanonicalOrder) { json, scope in json.plainString(scope.rawValue) }
             json.field("secret_key", secret)
-            json.field("region", token.region.rawValue)
+            json.key("region")
+            json.plainString(token.region.rawValue)
             guard case .extended(let now) = fields else { return }
             json.field("secret_prefix", token.secretPrefix)
             json.field("expires_at", token.expiresAt?.rfc3339)
