@@ -50,7 +50,8 @@ import Testing
         #expect(Array(random.rawValue)[14] == "4")
     }
 
-    /// A UUID is held as its bytes: its order, equality and hash must be those of its text.
+    /// A UUID is held as its bytes: its order and equality must be its text's, its hash
+    /// consistent with that equality.
     @Test func uuidsCompareAsTheirCanonicalTextDoes() throws {
         let ids =
             (0..<500).map { _ in CanonicalUUID.random() }

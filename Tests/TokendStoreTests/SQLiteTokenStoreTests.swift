@@ -104,8 +104,8 @@ import TokendCore
         #expect(try await reopened.list(ListArguments(), by: caller).totalCount == 1)
     }
 
-    /// Ids are parsed from the column's bytes where they stand: one that is not a UUID (or is
-    /// NULL) is a store that was changed behind tokend's back, reported as corrupt, not a crash.
+    /// Ids are parsed from the column's bytes where they stand: one that is not a UUID is a
+    /// store that was changed behind tokend's back, reported as corrupt, not a crash.
     @Test(arguments: ["not-a-uuid", "AAAAAAAA-0000-4000-8000-00000000000G", "aaaaaaaa-0000-4000-8000-00000000000"])
     func aTokenRowWhoseIdIsNoUUIDIsReadAsCorrupt(storedID: String) async throws {
         let path = try temporaryDirectory() + "/fr-par.sqlite"

@@ -5,7 +5,9 @@ import TokendFuzzSupport
 /// and regions. Each accepted id is written back as its canonical text and read again.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
-    let text = FuzzInput(start, count).text
+    let input = FuzzInput(start, count)
+    checkUUIDBytes(input.bytes)
+    let text = input.text
     checkTenantID(text)
     checkOrganizationID(text)
     checkKeyID(text)
@@ -49,6 +51,25 @@ func checkKeyID(_ text: String) {
     }
     invariant(parsed.rawValue == text, "the key id \(text) reads back as \(parsed)")
     invariant((try? KeyID.parse(parsed.rawValue)) == parsed, "the key id \(parsed) does not read back")
+}
+
+/// The bytes as they come (a store's column, not a Swift string): accepted exactly when a
+/// byte-at-a-time reading of the canonical form accepts them, and read as the same value.
+func checkUUIDBytes(_ bytes: [UInt8]) {
+    let parsed = bytes.withUnsafeBufferPointer { CanonicalUUID(utf8: $0) }
+    let dashes: Set = [8, 13, 18, 23]
+    let isCanonicalForm =
+        bytes.count == 36
+        && bytes.indices.allSatisfy { index in
+            let byte = bytes[index]
+            if dashes.contains(index) { return byte == UInt8(ascii: "-") }
+            return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+        }
+    invariant((parsed != nil) == isCanonicalForm, "the UUID bytes \(bytes) accepted: \(parsed != nil)")
+    if let parsed {
+        invariant(parsed.rawValue == String(decoding: bytes, as: UTF8.self).lowercased(), "the UUID bytes \(bytes) read as \(parsed)")
+    }
 }
 
 func checkUUID(_ text: String) {

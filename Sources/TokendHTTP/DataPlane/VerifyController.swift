@@ -20,6 +20,7 @@ struct VerifyController {
                 VerifyRequest(
                     secret: BearerSecret.presented(in: request), tenant: request.headers.value(.scopeOrgID),
                     operation: try DataOperation.of(request, query: query), contentLength: Self.originalContentLength(of: request)))
+            let tokenID = access.tokenID.rawValue  // the answer's and the header's
             var json = JSONWriter()
             json.object { json in
                 json.field("operation", access.operation.description)
@@ -27,12 +28,11 @@ struct VerifyController {
                 json.uuid(access.projectID.uuid)
                 json.field("scope", access.scope.rawValue)
                 json.field("tenant", access.tenant)
-                json.key("token_id")
-                json.uuid(access.tokenID.uuid)
+                json.field("token_id", tokenID)
             }
             var response = Response.json(json)
             // Headers the proxy can copy onto the request it lets through.
-            response.headers[.tokenID] = access.tokenID.rawValue
+            response.headers[.tokenID] = tokenID
             response.headers[.scopeOrgID] = access.tenant
             return response
         } catch let error as TokendError {

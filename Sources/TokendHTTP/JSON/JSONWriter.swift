@@ -37,7 +37,7 @@ struct JSONWriter {
         let comma = needsComma
         name.withUTF8Buffer { utf8 in
             assert(utf8.allSatisfy(Self.needsNoEscape), "a key literal holds what JSON must escape")
-            write(atMost: utf8.count + 5) { output in
+            write(atMost: utf8.count + 4) { output in
                 if comma { output.append(UInt8(ascii: ",")) }
                 output.append(UInt8(ascii: "\""))
                 output.append(copying: utf8)
@@ -85,8 +85,10 @@ struct JSONWriter {
         let length = Timestamp.rfc3339Length
         if let latest = latestTimestamp, latest.value == value {
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { text in
-                bytes.withUnsafeBufferPointer { written in _ = text.initialize(from: written[latest.start..<latest.start + length]) }
-                quoted(length) { output in _ = output.initialize(from: text) }
+                bytes.withUnsafeBufferPointer { written in
+                    _ = text.initialize(fromContentsOf: written[latest.start..<latest.start + length])
+                }
+                quoted(length) { output in _ = output.initialize(fromContentsOf: text) }
             }
         } else {
             latestTimestamp = (value, bytes.count + (needsComma ? 2 : 1))
@@ -102,7 +104,10 @@ struct JSONWriter {
     /// A string known to need no escaping (checked names): copied as it is.
     mutating func plainString(_ value: String) {
         var value = value
-        value.withUTF8 { utf8 in quoted(utf8.count) { output in _ = output.initialize(from: utf8) } }
+        value.withUTF8 { utf8 in
+            assert(utf8.allSatisfy(Self.needsNoEscape), "a plain string holds what JSON must escape")
+            quoted(utf8.count) { output in _ = output.initialize(fromContentsOf: utf8) }
+        }
     }
 
     mutating func field(_ name: StaticString, _ value: String?) {
@@ -146,10 +151,7 @@ struct JSONWriter {
         write(atMost: count + 3) { output in
             if comma { output.append(UInt8(ascii: ",")) }
             output.append(UInt8(ascii: "\""))
-            output.withUnsafeMutableBufferPointer { buffer, initialized in
-                body(UnsafeMutableBufferPointer(rebasing: buffer[initialized..<initialized + count]))
-                initialized += count
-            }
+            output.fill(count, body)
             output.append(UInt8(ascii: "\""))
         }
         needsComma = true
@@ -210,9 +212,14 @@ struct JSONWriter {
 extension OutputSpan<UInt8> {
     /// Copies `source` in after what is written (room for it is the caller's to make).
     fileprivate mutating func append(copying source: UnsafeBufferPointer<UInt8>) {
+        fill(source.count) { target in _ = target.initialize(fromContentsOf: source) }
+    }
+
+    /// The next `count` bytes, written by `body`.
+    fileprivate mutating func fill(_ count: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
         withUnsafeMutableBufferPointer { buffer, initialized in
-            _ = buffer[initialized..<initialized + source.count].initialize(fromContentsOf: source)
-            initialized += source.count
+            body(UnsafeMutableBufferPointer(rebasing: buffer[initialized..<initialized + count]))
+            initialized += count
         }
     }
 }

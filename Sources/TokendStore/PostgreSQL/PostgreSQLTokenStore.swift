@@ -252,7 +252,7 @@ package final class PostgreSQLTokenStore: TokenStore {
             if !lastUsed.isEmpty {
                 // One statement for the whole flush: the ids and times as two arrays, in id
                 // order, so two instances' flushes lock shared rows in one order (no deadlock).
-                let used = lastUsed.sorted { $0.key.rawValue < $1.key.rawValue }
+                let used = lastUsed.sorted { $0.key < $1.key }  // an id's order is its text's
                 let ids = used.map(\.key.rawValue)
                 let times = used.map(\.value.microsecondsSinceEpoch)
                 try await connection.query(
@@ -262,7 +262,7 @@ package final class PostgreSQLTokenStore: TokenStore {
                     """, logger: self.logger)
             }
             for denial in denials { try await connection.query(denial.insertQuery, logger: self.logger) }
-            for (project, counted) in traffic.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for (project, counted) in traffic.sorted(by: { $0.key < $1.key }) {
                 try await connection.query(
                     """
                     INSERT INTO traffic (project_id, month, writes, reads, bytes_pushed, log_bytes_pushed)

@@ -210,7 +210,7 @@ package final class SQLiteTokenStore: TokenStore {
         let hash = Data(secretHash)
         return try readOneStatement(.credential) { db in
             // The current secret, or a rotated-out one still in its grace period: two index lookups.
-            let row = try Row.fetchOne(
+            return try Self.firstRow(
                 db.cachedStatement(
                     sql: """
                         SELECT found.id, found.project_id, found.scopes, found.expires_at, found.valid_until, tenant.id,
@@ -223,13 +223,15 @@ package final class SQLiteTokenStore: TokenStore {
                         -- The tenant whose project it is, if any: one lookup in its unique index. A
                         -- deleted tenant's project is refused like a suspended one's.
                         LEFT JOIN tenant ON tenant.project_id = found.project_id
-                        """), arguments: [hash])
-            guard let row, let id = row.id(TokenID.self, at: 0), let project = row.id(ProjectID.self, at: 1) else { return nil }
-            let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
-            return Credential(
-                tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
-                validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) },
-                tenantID: (row[5] as String?).flatMap(TenantID.init), suspended: (row[6] as Int64?) == 1)
+                        """), arguments: [hash]
+            ) { row in
+                guard let id = row.id(TokenID.self, at: 0), let project = row.id(ProjectID.self, at: 1) else { return nil }
+                let limits = [row[3] as Int64?, row[4] as Int64?].compactMap { $0 }
+                return Credential(
+                    tokenID: id, projectID: project, scopes: TokenScopes(bitmask: row[2]),
+                    validUntil: limits.min().map { Timestamp(microsecondsSinceEpoch: $0) },
+                    tenantID: (row[5] as String?).flatMap(TenantID.init), suspended: (row[6] as Int64?) == 1)
+            }
         }
     }
 
@@ -341,10 +343,18 @@ package final class SQLiteTokenStore: TokenStore {
     }
 
     /// Hot statements go through `cachedStatement`: prepared once per connection, not per call.
-    /// The row is decoded where the cursor stands (`Row.fetchOne` would copy it first).
     func fetchToken(_ id: TokenID, _ db: Database) throws -> Token? {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue])
-        return try rows.next().map { try Token(row: $0, region: region) }
+        try Self.firstRow(db.cachedStatement(sql: "SELECT \(tokenColumns) FROM token WHERE id = ?"), arguments: [id.rawValue]) { row in
+            try Token(row: row, region: region)
+        }
+    }
+
+    /// The first row, decoded where the cursor stands (`Row.fetchOne` would copy it first, and
+    /// its ids would not be parsed in place). The cursor outlives the decoding: its end resets
+    /// the statement, and a row read after that reads every column as NULL.
+    static func firstRow<Value>(_ statement: Statement, arguments: StatementArguments, _ decode: (Row) throws -> Value?) throws -> Value? {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(rows) { try rows.next().flatMap(decode) }
     }
 
     /// Reads run on the calling thread, on `readers` when one is idle. They are short and

@@ -4,6 +4,8 @@ import TokendCore
 
 /// An id column decoded from the statement's text where it stands: reading it as a `String`
 /// first allocated a heap string per id (a page of 100 tokens reads 200) only to parse it.
+/// Only rows read where a cursor stands are decoded so; a copied row (`Row.fetchOne`) goes
+/// through GRDB's `fromDatabaseValue`, a string and a parse, as before.
 struct UUIDColumn<ID: UUIDIdentifier>: DatabaseValueConvertible, StatementColumnConvertible {
     let id: ID
 
