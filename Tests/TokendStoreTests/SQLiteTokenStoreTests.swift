@@ -51,6 +51,12 @@ import TokendCore
         try await store.checkHealth()
     }
 
+    /// GRDB's pool turns its writer to NORMAL when it sets WAL up; the store sets FULL back.
+    @Test func aFileStoresWriterSyncsEveryCommit() async throws {
+        let store = try SQLiteTokenStore(region: region, path: try storePath())
+        #expect(try await store.database.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == SQLiteTokenStore.synchronousFull)
+    }
+
     @Test func anInMemoryStoreKeepsItsJournalsInMemoryMayGrowPastOneGiBAndSharesNothing() async throws {
         let store = try SQLiteTokenStore.inMemory(region: region)
         let (journal, temporary, limit) = try await store.database.read { db in

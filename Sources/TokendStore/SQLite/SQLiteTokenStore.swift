@@ -27,8 +27,18 @@ package final class SQLiteTokenStore: TokenStore {
     /// where its measurements go (`/metrics`); none by default.
     package convenience init(region: RegionName, path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
         let measured = StoreMetrics(region: region, factory: metrics)
+        let pool = try DatabasePool(path: path, configuration: Self.configuration)
+        // GRDB's pool sets its writer to `synchronous = NORMAL` once WAL is on, after our
+        // `prepareDatabase`: commits then reached the OS but not the disk before they were
+        // answered (a power loss could take the last ones). FULL again, and checked.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == Self.synchronousFull else {
+                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the store's writer does not run with synchronous = FULL")
+            }
+        }
         try self.init(
-            region: region, database: DatabasePool(path: path, configuration: Self.configuration),
+            region: region, database: pool,
             checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration, metrics: measured), metrics: measured
         ) {
             try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
@@ -89,6 +99,9 @@ package final class SQLiteTokenStore: TokenStore {
     /// The largest in-memory store: memdb's own cap is 1 GiB; this is just under the 2 GiB
     /// SQLite allocates at once, about 2.4 million tokens (~885 bytes each with their activity).
     static let memoryStoreLimitBytes: Int64 = 0x7FFF_0000
+
+    /// `PRAGMA synchronous`'s answer for FULL.
+    static let synchronousFull = 2
 
     /// How long a connection waits for a lock another holds before giving up.
     static let busyTimeoutMilliseconds = 5_000
