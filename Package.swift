@@ -44,12 +44,15 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
+        // A VFS that writes a file store's WAL commits in runs of 128 KiB, not two calls a frame (see its source).
+        .target(name: "CSQLiteCoalescedLog", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The stores behind the core's TokenStore protocol: SQLite (the embedded default) and
         // PostgreSQL (a region served by several instances).
         .target(
             name: "TokendStore",
             dependencies: [
                 "TokendCore",
+                "CSQLiteCoalescedLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

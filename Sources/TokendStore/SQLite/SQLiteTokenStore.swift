@@ -27,7 +27,8 @@ package final class SQLiteTokenStore: TokenStore {
     /// where its measurements go (`/metrics`); none by default.
     package convenience init(region: RegionName, path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws {
         let measured = StoreMetrics(region: region, factory: metrics)
-        let pool = try DatabasePool(path: path, configuration: Self.configuration)
+        let uri = try CoalescedLogVFS.uri(forFileAt: path)
+        let pool = try DatabasePool(path: uri, configuration: Self.configuration)
         // GRDB's pool sets its writer to `synchronous = NORMAL` once WAL is on, after our
         // `prepareDatabase`: commits then reached the OS but not the disk before they were
         // answered (a power loss could take the last ones). FULL again, and checked.
@@ -39,9 +40,9 @@ package final class SQLiteTokenStore: TokenStore {
         }
         try self.init(
             region: region, database: pool,
-            checkpointer: BackgroundCheckpointer(path: path, configuration: Self.configuration, metrics: measured), metrics: measured
+            checkpointer: BackgroundCheckpointer(path: uri, configuration: Self.configuration, metrics: measured), metrics: measured
         ) {
-            try ReadConnections(path: path, count: Self.readConnectionCount, configuration: Self.configuration)
+            try ReadConnections(path: uri, count: Self.readConnectionCount, configuration: Self.configuration)
         }
     }
 
