@@ -7,6 +7,7 @@ import Synchronization
 /// On time, the body is cancelled (a wait for a pooled connection ends) and left to finish
 /// by itself; when the body finishes first, the timer is cancelled, so none outlives its
 /// operation.
+@discardableResult
 func withDeadline<Value: Sendable>(
     _ timeout: Duration, expired: @escaping @Sendable () -> any Error, _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
