@@ -8,13 +8,21 @@
 // every commit fsynced): pwrite calls a delete 27 -> 6.5 (the rest are the checkpointer's),
 // durable deletes 6,015 -> 6,680 per s and creates 7,842 -> 8,858 per s (medians).
 //
-// Why it keeps every promise SQLite's own writes keep: a commit's last frame is the one whose
-// header names the database's size (bytes 4-7, zero in every other frame), and the run is
-// handed on right after that frame's page, before SQLite syncs the WAL (under `synchronous =
-// FULL`) or publishes the commit in the wal-index, where other connections find frames (under
-// any setting). An error there is that write's error, so the commit fails as it would have.
-// Any write that does not continue the run, and any read, sync, size, truncation, file
-// control or close, hands the run on first, so the file sees every write in SQLite's order.
+// Why it keeps every promise SQLite's own writes keep (each rule has its test):
+// - Only a write that continues the previous one exactly is gathered. One elsewhere (a frame
+//   header rewritten in place when a spilled page changed again, a log restarted at its start,
+//   the first frame after another connection's commit) hands the run on and is written at once.
+// - A commit's last frame is the one whose header names the database's size (bytes 4-7, zero
+//   in every other frame); the run is handed on right after that frame's page, so the commit's
+//   writes are in the file, or their error is the commit's, before SQLite syncs the log or
+//   publishes the commit in the wal-index, under any `synchronous` setting.
+// - Any read overlapping the run, sync, size, truncation, file control or close hands the run
+//   on first, so the file sees every write in SQLite's order.
+// - What a rolled-back transaction spilled is handed on before its connection takes or gives up
+//   a lock on the wal-index (the database file's xShmLock, and xShmBarrier before a commit is
+//   published), so it cannot land later over another connection's commit.
+// - A log whose file does not promise power-safe overwrites (`psow=0`) is not gathered: SQLite
+//   then pads a commit to a sector and syncs in the middle of a frame.
 // Files other than WAL files pass straight through.
 
 #include <sqlite3.h>
@@ -31,17 +39,25 @@ const char *const tokend_coalesced_log_vfs_name = "tokend-coalesced-log";
 /// per WAL file.
 static const int maximumRunBytes = 0x1ffff;
 
-typedef struct {
-    sqlite3_file base;  // base.pMethods is the shim's (or NULL when the open failed)
-    sqlite3_file *real; // the default VFS's file, allocated right after this struct
-    int gathers;        // a WAL file
-    int endsAtNextWrite; // the commit frame's header is gathered: its page ends the commit
-    unsigned char *run; // gathered bytes, destined for runStart onward (maximumRunBytes long)
+typedef struct GatheringFile GatheringFile;
+
+struct GatheringFile {
+    sqlite3_file base;       // base.pMethods is the shim's (or NULL when the open failed)
+    sqlite3_file *real;      // the default VFS's file, allocated right after this struct
+    int gathers;             // a WAL file whose writes are gathered
+    int endsAtNextWrite;     // the last write was a commit frame's header: its page ends the commit
+    GatheringFile *log;      // a database file: its open WAL file, when that is one of ours
+    GatheringFile *database; // a WAL file: its database's file, when that is one of ours
+    sqlite3_int64 lastEnd;   // where the last write to this WAL file ended (-1: none yet)
+    unsigned char *run;      // gathered bytes, destined for runStart onward (maximumRunBytes long)
     int runLength;
     sqlite3_int64 runStart;
     sqlite3_int64 writesGathered; // what SQLite asked to write
     sqlite3_int64 writesPassedOn; // what the file was asked to write
-} GatheringFile;
+};
+
+// The default VFS's file is placed right after this struct: it must stay 8-byte aligned.
+_Static_assert(sizeof(GatheringFile) % 8 == 0, "GatheringFile's size keeps the file after it aligned");
 
 static sqlite3_vfs *realVFS(sqlite3_vfs *vfs) { return (sqlite3_vfs *)vfs->pAppData; }
 
@@ -57,9 +73,25 @@ static int writeRun(GatheringFile *file) {
     return file->real->pMethods->xWrite(file->real, file->run, length, file->runStart);
 }
 
+/// Passes one write to the file underneath, counted.
+static int passOn(GatheringFile *file, const void *from, int amount, sqlite3_int64 offset) {
+    file->writesPassedOn += 1;
+    return file->real->pMethods->xWrite(file->real, from, amount, offset);
+}
+
+/// A database file's log hands its run on: before the connection takes or gives up a lock on
+/// the wal-index, or publishes a commit there. Only a rolled-back transaction's spilled frames
+/// can be gathered then (a commit's are written by its last frame), so the error matters
+/// only where a lock is being taken, and is answered there.
+static int writeLogRun(GatheringFile *database) {
+    return database->log != NULL ? writeRun(database->log) : SQLITE_OK;
+}
+
 static int fileClose(sqlite3_file *handle) {
     GatheringFile *file = gathering(handle);
     int written = writeRun(file);
+    if (file->database != NULL) file->database->log = NULL;
+    if (file->log != NULL) file->log->database = NULL;
     int closed = file->real->pMethods->xClose(file->real);
     free(file->run);
     file->run = NULL;
@@ -94,28 +126,21 @@ static int fileWrite(sqlite3_file *handle, const void *from, int amount, sqlite3
     GatheringFile *file = gathering(handle);
     if (!file->gathers) return file->real->pMethods->xWrite(file->real, from, amount, offset);
     file->writesGathered += 1;
-    if (file->runLength > 0 && offset != file->runStart + file->runLength) {
-        int rc = writeRun(file);
+    int endsCommit = file->endsAtNextWrite;
+    int continues = offset == file->lastEnd;
+    file->endsAtNextWrite = isCommitFrameHeader(from, amount);
+    file->lastEnd = offset + amount;
+    int rc = SQLITE_OK;
+    if (!continues || !makeRoom(file, amount)) {
+        rc = writeRun(file);
         if (rc != SQLITE_OK) return rc;
-    }
-    if (!makeRoom(file, amount)) {
-        int rc = writeRun(file);
-        if (rc != SQLITE_OK) return rc;
-        if (!makeRoom(file, amount)) {
-            file->endsAtNextWrite = 0;  // written at once: nothing is left gathered
-            file->writesPassedOn += 1;
-            return file->real->pMethods->xWrite(file->real, from, amount, offset);
-        }
+        // Elsewhere than the run's end: written now, so its error is its own.
+        if (!continues || !makeRoom(file, amount)) return passOn(file, from, amount, offset);
     }
     if (file->runLength == 0) file->runStart = offset;
     memcpy(file->run + file->runLength, from, (size_t)amount);
     file->runLength += amount;
-    if (file->endsAtNextWrite) {
-        file->endsAtNextWrite = 0;
-        return writeRun(file);
-    }
-    file->endsAtNextWrite = isCommitFrameHeader(from, amount);
-    return SQLITE_OK;
+    return endsCommit ? writeRun(file) : SQLITE_OK;
 }
 
 static int fileTruncate(sqlite3_file *handle, sqlite3_int64 size) {
@@ -186,13 +211,19 @@ static int fileShmMap(sqlite3_file *handle, int region, int size, int extend, vo
 }
 
 static int fileShmLock(sqlite3_file *handle, int offset, int count, int flags) {
-    sqlite3_file *real = gathering(handle)->real;
+    GatheringFile *file = gathering(handle);
+    sqlite3_file *real = file->real;
     if (real->pMethods->iVersion < 2) return SQLITE_IOERR_SHMLOCK;
+    int rc = writeLogRun(file);
+    // A lock given up is given up whatever the write did: kept, it would stall every writer.
+    if (rc != SQLITE_OK && (flags & SQLITE_SHM_LOCK)) return rc;
     return real->pMethods->xShmLock(real, offset, count, flags);
 }
 
 static void fileShmBarrier(sqlite3_file *handle) {
-    sqlite3_file *real = gathering(handle)->real;
+    GatheringFile *file = gathering(handle);
+    sqlite3_file *real = file->real;
+    writeLogRun(file);
     if (real->pMethods->iVersion >= 2) real->pMethods->xShmBarrier(real);
 }
 
@@ -243,10 +274,20 @@ static int vfsOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle, int
     GatheringFile *file = gathering(handle);
     memset(file, 0, sizeof(*file));
     file->real = (sqlite3_file *)(file + 1);
-    file->gathers = (flags & SQLITE_OPEN_WAL) != 0;
+    file->lastEnd = -1;
     int rc = realVFS(vfs)->xOpen(realVFS(vfs), name, file->real, flags, outFlags);
     // SQLite calls xClose exactly when pMethods is set, even after a failed open.
     file->base.pMethods = file->real->pMethods != NULL ? &gatheringMethods : NULL;
+    if (rc != SQLITE_OK || file->base.pMethods == NULL || (flags & SQLITE_OPEN_WAL) == 0) return rc;
+    // A WAL file's name is the one SQLite derived from its database's: it finds that file.
+    sqlite3_file *database = sqlite3_database_file_object(name);
+    if (database == NULL || database->pMethods != &gatheringMethods) return rc;
+    // SQLite pads commits to a sector when the database's file says so (not the log's).
+    int characteristics = database->pMethods->xDeviceCharacteristics(database);
+    if ((characteristics & SQLITE_IOCAP_POWERSAFE_OVERWRITE) == 0) return rc;
+    file->gathers = 1;
+    file->database = gathering(database);
+    file->database->log = file;
     return rc;
 }
 

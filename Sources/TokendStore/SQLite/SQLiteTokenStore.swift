@@ -15,7 +15,7 @@ package final class SQLiteTokenStore: TokenStore {
     /// One write, as it runs in a batch's transaction.
     typealias Work = @Sendable (Database) throws -> any Sendable
     /// Hot reads' connections; see `ReadConnections`. File stores only, like `checkpointer`.
-    private let readers: ReadConnections?
+    let readers: ReadConnections?
     private let checkpointer: BackgroundCheckpointer?
     /// An in-memory (memdb) store: no file, no read connections of its own.
     var isInMemory: Bool { readers == nil }
