@@ -81,10 +81,11 @@ static int passOn(GatheringFile *file, const void *from, int amount, sqlite3_int
 
 /// A database file's log hands its run on: before the connection takes or gives up a lock on
 /// the wal-index, or publishes a commit there. Only a rolled-back transaction's spilled frames
-/// can be gathered then (a commit's are written by its last frame), so the error matters
-/// only where a lock is being taken, and is answered there.
-static int writeLogRun(GatheringFile *database) {
-    return database->log != NULL ? writeRun(database->log) : SQLITE_OK;
+/// can be gathered then (a commit's are written by its last frame, whose error is the
+/// commit's), bytes past every published frame: a failure to write them loses nothing, and is
+/// not answered.
+static void writeLogRun(GatheringFile *database) {
+    if (database->log != NULL) writeRun(database->log);
 }
 
 static int fileClose(sqlite3_file *handle) {
@@ -214,15 +215,14 @@ static int fileShmLock(sqlite3_file *handle, int offset, int count, int flags) {
     GatheringFile *file = gathering(handle);
     sqlite3_file *real = file->real;
     if (real->pMethods->iVersion < 2) return SQLITE_IOERR_SHMLOCK;
-    int rc = writeLogRun(file);
-    // A lock given up is given up whatever the write did: kept, it would stall every writer.
-    if (rc != SQLITE_OK && (flags & SQLITE_SHM_LOCK)) return rc;
+    writeLogRun(file);
     return real->pMethods->xShmLock(real, offset, count, flags);
 }
 
 static void fileShmBarrier(sqlite3_file *handle) {
     GatheringFile *file = gathering(handle);
     sqlite3_file *real = file->real;
+    // A commit's run is already written by its last frame; this is the net under that rule.
     writeLogRun(file);
     if (real->pMethods->iVersion >= 2) real->pMethods->xShmBarrier(real);
 }
