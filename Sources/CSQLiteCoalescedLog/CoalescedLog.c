@@ -5,7 +5,7 @@
 // of nine b-trees) made ~500 pwrite(2) calls, and pwrite was 19 % of a durable delete's CPU
 // (perf, 2026-12-04). This shim gathers a WAL file's writes while they continue one another
 // and passes them on at once. Measured (BENCHMARKS.md, 2026-12-08, six alternating rounds,
-// every commit fsynced): pwrite calls a delete 27 -> 6.5 (the rest are the checkpointer's),
+// every commit fsynced): pwrite calls a delete 27 -> 6.5-7.0 (the rest are the checkpointer's),
 // durable deletes 6,015 -> 6,680 per s and creates 7,842 -> 8,858 per s (medians).
 //
 // Why it keeps every promise SQLite's own writes keep (each rule has its test):
@@ -63,20 +63,19 @@ static sqlite3_vfs *realVFS(sqlite3_vfs *vfs) { return (sqlite3_vfs *)vfs->pAppD
 
 static GatheringFile *gathering(sqlite3_file *file) { return (GatheringFile *)file; }
 
+/// Passes one write to the file underneath, counted.
+static int passOn(GatheringFile *file, const void *from, int amount, sqlite3_int64 offset) {
+    file->writesPassedOn += 1;
+    return file->real->pMethods->xWrite(file->real, from, amount, offset);
+}
+
 /// Writes the gathered run out, emptied whether or not the write succeeds (SQLite treats a
 /// failed write as the end of the transaction).
 static int writeRun(GatheringFile *file) {
     if (file->runLength == 0) return SQLITE_OK;
     int length = file->runLength;
     file->runLength = 0;
-    file->writesPassedOn += 1;
-    return file->real->pMethods->xWrite(file->real, file->run, length, file->runStart);
-}
-
-/// Passes one write to the file underneath, counted.
-static int passOn(GatheringFile *file, const void *from, int amount, sqlite3_int64 offset) {
-    file->writesPassedOn += 1;
-    return file->real->pMethods->xWrite(file->real, from, amount, offset);
+    return passOn(file, file->run, length, file->runStart);
 }
 
 /// A database file's log hands its run on: before the connection takes or gives up a lock on

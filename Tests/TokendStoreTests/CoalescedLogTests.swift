@@ -87,6 +87,12 @@ import TokendCore
                 """, arguments: [first, first + count - 1])
     }
 
+    /// The database file at `path` and its log copied while open, nothing closed: what a
+    /// crash of the process would leave.
+    private static func copyAsACrashLeavesThem(_ path: String, to copy: String) throws {
+        for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix) }
+    }
+
     /// The file at `path` read by SQLite's own unix VFS: its integrity check and its rows.
     private static func plainlyRead(_ path: String) throws -> (integrity: String?, rows: Int?) {
         let plain = try DatabaseQueue(path: path)
@@ -128,7 +134,7 @@ import TokendCore
             return .commit
         }
         let copy = "\(directory)/copy.sqlite"
-        for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix) }
+        try Self.copyAsACrashLeavesThem(path, to: copy)
         let read = try Self.plainlyRead(copy)
         #expect(read.integrity == "ok")
         #expect(read.rows == 3_000)
@@ -167,9 +173,7 @@ import TokendCore
         for id in deleted { try await service.delete(id: id.rawValue, by: origin) }
 
         let copy = try temporaryDirectory()
-        for suffix in ["", "-wal"] {
-            try FileManager.default.copyItem(atPath: path + suffix, toPath: "\(copy)/fr-par.sqlite\(suffix)")
-        }
+        try Self.copyAsACrashLeavesThem(path, to: "\(copy)/fr-par.sqlite")
         let recovered = try SQLiteTokenStore(region: region, path: "\(copy)/fr-par.sqlite")
         let page = try await recovered.list(TokenListQuery(projects: .all, paging: Paging(pageSize: 1000)))
         #expect(Set(page.tokens.map(\.id)) == made.subtracting(deleted))
